@@ -1,0 +1,32 @@
+# Demo Bank container: gunicorn behind a non-root user, data in a volume.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    DEMOBANK_ENV=production \
+    DATABASE_PATH=/app/data/demobank.db \
+    FLASK_APP=wsgi \
+    PORT=8000
+
+WORKDIR /app
+RUN useradd --create-home --uid 10001 demobank
+
+# Dependencies first, in their own cached layer: only pyproject.toml invalidates it.
+COPY pyproject.toml README.md ./
+RUN mkdir app && touch app/__init__.py \
+    && pip install . \
+    && pip uninstall -y demobank \
+    && rm -rf app
+
+COPY app ./app
+COPY migrations ./migrations
+COPY templates ./templates
+COPY static ./static
+COPY wsgi.py gunicorn.conf.py ./
+RUN mkdir -p /app/data && chown demobank:demobank /app/data
+
+USER demobank
+VOLUME ["/app/data"]
+EXPOSE 8000
+ENTRYPOINT ["sh", "-c", "flask db upgrade && exec gunicorn -c gunicorn.conf.py wsgi:app"]

@@ -1,0 +1,130 @@
+"""Demo Bank: a web bank that uses the PID from an EU Digital Identity Wallet."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from .config import DEFAULT_ADMIN_PASSWORD, ConfigError, Settings, load_settings
+from .extensions import csrf, db, limiter, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+__all__ = ["ConfigError", "create_app"]
+
+
+def _split_overrides(
+    overrides: dict[str, Any] | None,
+) -> tuple[dict[str, str], dict[str, Any]]:
+    """Upper-case keys that name environment variables go to the settings, others to Flask."""
+    from .config import ENVIRONMENT_VARIABLES
+
+    env: dict[str, str] = {}
+    flask_config: dict[str, Any] = {}
+    for key, value in (overrides or {}).items():
+        if key in ENVIRONMENT_VARIABLES:
+            env[key] = str(value)
+        else:
+            flask_config[key] = value
+    return env, flask_config
+
+
+def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
+    """Build the application.
+
+    `config_overrides` may hold environment-variable settings (`DATABASE_URL`,
+    `AUTO_MIGRATE`, ...), which take precedence over the environment, and plain Flask
+    config keys (`TESTING`, ...). Raises `ConfigError` for a bad setting.
+    """
+    env_overrides, flask_overrides = _split_overrides(config_overrides)
+    settings = load_settings(overrides=env_overrides)
+    _configure_logging(settings)
+
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.update(settings.flask_config())
+    app.config.update(flask_overrides)
+    app.extensions["demobank.settings"] = settings
+
+    _init_extensions(app, settings)
+    _register_blueprints(app, settings)
+
+    from .web import register_web_hooks
+
+    register_web_hooks(app)
+
+    from .cli import demobank_cli
+
+    app.cli.add_command(demobank_cli)
+
+    with app.app_context():
+        from .database import configure_engine
+        from .schema import ensure_schema
+
+        configure_engine(db.engine)
+        app.extensions["demobank.schema_current"] = ensure_schema(settings.auto_migrate)
+        from .verification import build_authorizer
+
+        app.extensions["demobank.authorizer"] = build_authorizer(settings)
+
+    _announce(app, settings)
+    return app
+
+
+def _configure_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger().setLevel(settings.log_level)
+
+
+def _init_extensions(app: Flask, settings: Settings) -> None:
+    if settings.database_url.startswith("postgresql"):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
+            "connect_args": {"connect_timeout": 5},
+        }
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+    from .principal import load_user
+
+    login_manager.init_app(app)
+    login_manager.user_loader(load_user)
+    login_manager.login_view = "auth.signin"
+    login_manager.login_message = "Please sign in with your EUDI Wallet to continue."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = None  # the login token itself is the protection
+
+
+def _register_blueprints(app: Flask, settings: Settings) -> None:
+    from .admin import bp as admin_bp
+    from .auth import bp as auth_bp
+    from .banking import bp as banking_bp
+    from .pages import bp as pages_bp
+    from .verification.sandbox import bp as sandbox_bp
+
+    for blueprint in (pages_bp, auth_bp, banking_bp, admin_bp):
+        app.register_blueprint(blueprint)
+    if settings.authorizer == "sandbox":
+        app.register_blueprint(sandbox_bp)
+
+
+def _announce(app: Flask, settings: Settings) -> None:
+    log = logging.getLogger("demobank")
+    if settings.secret_key_generated and not app.testing:
+        log.warning("SECRET_KEY is not set: using a random key, so logins end at restart")
+    if (
+        not settings.production
+        and not app.testing
+        and settings.admin_password == DEFAULT_ADMIN_PASSWORD
+    ):
+        log.warning("admin page password is the development default: demo")
+    log.info("authorizer: %s", settings.authorizer)

@@ -1,0 +1,73 @@
+"""Forms of the banking pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import SelectField, SelectMultipleField, StringField, SubmitField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ..flows import LOAN_AMOUNTS_EUR, LOAN_PURPOSES, LOAN_TERMS_MONTHS
+from ..money import AmountError, format_cents, parse_amount
+from ..verification.pid import PID_ATTRIBUTES, PROFILE_UPDATE_CHOICES
+
+
+class PaymentForm(FlaskForm):  # type: ignore[misc]
+    recipient = StringField(
+        "Recipient",
+        validators=[DataRequired("Enter who you are paying."), Length(min=1, max=100)],
+    )
+    amount = StringField("Amount (EUR)", validators=[InputRequired("Enter an amount.")])
+    reference = StringField(
+        "Reference", validators=[Optional(), Length(max=200, message="At most 200 characters.")]
+    )
+    submit = SubmitField("Continue")
+
+    def __init__(self, *args: Any, balance_cents: int = 0, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.balance_cents = balance_cents
+        self.amount_cents = 0
+
+    def validate_amount(self, field: StringField) -> None:
+        try:
+            cents = parse_amount(field.data or "")
+        except AmountError as exc:
+            raise ValidationError(str(exc)) from None
+        if cents > self.balance_cents:
+            balance = format_cents(self.balance_cents)
+            raise ValidationError(f"The amount is more than your available balance of {balance}.")
+        self.amount_cents = cents
+
+
+class ConfirmForm(FlaskForm):  # type: ignore[misc]
+    submit = SubmitField("Confirm with EUDI Wallet")
+
+
+class LoanForm(FlaskForm):  # type: ignore[misc]
+    amount = SelectField(
+        "Amount",
+        choices=[(str(a), format_cents(a * 100)) for a in LOAN_AMOUNTS_EUR],
+        default=str(LOAN_AMOUNTS_EUR[1]),
+    )
+    purpose = SelectField("Purpose", choices=[(p, p) for p in LOAN_PURPOSES])
+    term = SelectField(
+        "Term", choices=[(str(t), f"{t} months") for t in LOAN_TERMS_MONTHS], default="24"
+    )
+    submit = SubmitField("Submit application")
+
+
+class ProfileUpdateForm(FlaskForm):  # type: ignore[misc]
+    claims = SelectMultipleField(
+        "What to update from your wallet",
+        choices=[(c, PID_ATTRIBUTES[c].display_name) for c in PROFILE_UPDATE_CHOICES],
+        option_widget=CheckboxInput(),
+        widget=ListWidget(prefix_label=False),
+        validators=[DataRequired("Pick at least one thing to update.")],
+    )
+    submit = SubmitField("Update from wallet")
+
+
+class ResetForm(FlaskForm):  # type: ignore[misc]
+    submit = SubmitField("Yes, reset my data")

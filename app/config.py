@@ -1,0 +1,209 @@
+"""Configuration read from the environment (and `.env`), validated once at start-up."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from dotenv import load_dotenv
+
+log = logging.getLogger(__name__)
+
+DEFAULT_ADMIN_PASSWORD = "demo"  # noqa: S105 - the documented development default
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+ENVIRONMENT_VARIABLES = frozenset(
+    {
+        "DEMOBANK_ENV",
+        "SECRET_KEY",
+        "DATABASE_URL",
+        "DATABASE_PATH",
+        "SESSION_TTL_MINUTES",
+        "PUBLIC_BASE_URL",
+        "AUTHORIZER",
+        "VIDOS_AUTHORIZER_URL",
+        "VIDOS_API_KEY",
+        "ADMIN_PASSWORD",
+        "AUTO_MIGRATE",
+        "LOG_LEVEL",
+        "RATELIMIT_VERIFICATIONS",
+        "RATELIMIT_ADMIN_LOGIN",
+        "RATELIMIT_STORAGE_URI",
+    }
+)
+
+
+class ConfigError(Exception):
+    """A configuration value is missing or wrong; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str
+    secret_key: str
+    secret_key_generated: bool
+    database_url: str
+    session_ttl_minutes: int
+    public_base_url: str
+    authorizer: str
+    vidos_authorizer_url: str | None
+    vidos_api_key: str | None
+    admin_password: str
+    auto_migrate: bool
+    log_level: str
+    ratelimit_verifications: str
+    ratelimit_admin_login: str
+    ratelimit_storage_uri: str
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def https(self) -> bool:
+        return self.public_base_url.startswith("https://")
+
+    def flask_config(self) -> dict[str, Any]:
+        from datetime import timedelta
+
+        return {
+            "SECRET_KEY": self.secret_key,
+            "SQLALCHEMY_DATABASE_URI": self.database_url,
+            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+            "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SAMESITE": "Lax",
+            "SESSION_COOKIE_SECURE": self.https,
+            "PERMANENT_SESSION_LIFETIME": timedelta(minutes=self.session_ttl_minutes),
+            "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+            "WTF_CSRF_TIME_LIMIT": None,
+            "RATELIMIT_STORAGE_URI": self.ratelimit_storage_uri,
+            "RATELIMIT_HEADERS_ENABLED": True,
+            "STATUS_CHECK_INTERVAL_SECONDS": 1.0,
+        }
+
+
+def _flag(name: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be 1 or 0, got {raw!r}")
+
+
+def _positive_int(name: str, raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    if value <= 0:
+        raise ConfigError(f"{name} must be greater than 0, got {raw!r}")
+    return value
+
+
+def _http_url(name: str, raw: str) -> str:
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(f"{name} must be an http:// or https:// URL, got {raw!r}")
+    return raw.rstrip("/")
+
+
+def _rate_limit(name: str, raw: str) -> str:
+    from limits import parse_many
+
+    try:
+        parse_many(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a rate like '20 per minute', got {raw!r}") from None
+    return raw
+
+
+def _database_url(env: Mapping[str, str]) -> str:
+    url = env.get("DATABASE_URL", "").strip()
+    if url:
+        if not url.startswith(("sqlite:", "postgresql")):
+            raise ConfigError(
+                f"DATABASE_URL must be a sqlite:// or postgresql+psycopg:// URL, got {url!r}"
+            )
+        if url.startswith(("postgresql://", "postgres://")):
+            url = "postgresql+psycopg://" + url.split("://", 1)[1]
+        return url
+    path = Path(env.get("DATABASE_PATH", "./data/demobank.db")).expanduser().resolve()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"DATABASE_PATH folder {path.parent} cannot be created: {exc}") from None
+    return f"sqlite:///{path}"
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, overrides: Mapping[str, str] | None = None
+) -> Settings:
+    """Read settings from `environ` (default: the process environment plus `.env`)."""
+    if environ is None:
+        load_dotenv(override=False)
+        environ = os.environ
+    env: dict[str, str] = {k: v for k, v in environ.items() if v != ""}
+    env.update(overrides or {})
+
+    app_env = env.get("DEMOBANK_ENV", "development").strip().lower()
+    if app_env not in ("development", "production"):
+        raise ConfigError(f"DEMOBANK_ENV must be development or production, got {app_env!r}")
+    production = app_env == "production"
+
+    secret_key = env.get("SECRET_KEY", "")
+    generated = False
+    if not secret_key:
+        if production:
+            raise ConfigError("SECRET_KEY is required when DEMOBANK_ENV=production")
+        secret_key, generated = secrets.token_urlsafe(32), True
+    elif production and len(secret_key) < 16:
+        raise ConfigError("SECRET_KEY must be at least 16 characters in production")
+
+    admin_password = env.get("ADMIN_PASSWORD", DEFAULT_ADMIN_PASSWORD)
+    if production and admin_password == DEFAULT_ADMIN_PASSWORD:
+        raise ConfigError("ADMIN_PASSWORD must be set to a non-default value in production")
+
+    vidos_url = env.get("VIDOS_AUTHORIZER_URL")
+    if vidos_url:
+        vidos_url = _http_url("VIDOS_AUTHORIZER_URL", vidos_url)
+    authorizer = env.get("AUTHORIZER", "vidos" if vidos_url else "sandbox").strip().lower()
+    if authorizer not in ("sandbox", "vidos"):
+        raise ConfigError(f"AUTHORIZER must be sandbox or vidos, got {authorizer!r}")
+    if authorizer == "vidos" and not vidos_url:
+        raise ConfigError("VIDOS_AUTHORIZER_URL is required when AUTHORIZER=vidos")
+
+    log_level = env.get("LOG_LEVEL", "INFO").strip().upper()
+    if log_level not in LOG_LEVELS:
+        raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {log_level!r}")
+
+    return Settings(
+        env=app_env,
+        secret_key=secret_key,
+        secret_key_generated=generated,
+        database_url=_database_url(env),
+        session_ttl_minutes=_positive_int(
+            "SESSION_TTL_MINUTES", env.get("SESSION_TTL_MINUTES", "60")
+        ),
+        public_base_url=_http_url(
+            "PUBLIC_BASE_URL", env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+        ),
+        authorizer=authorizer,
+        vidos_authorizer_url=vidos_url,
+        vidos_api_key=env.get("VIDOS_API_KEY"),
+        admin_password=admin_password,
+        auto_migrate=_flag("AUTO_MIGRATE", env.get("AUTO_MIGRATE", "0" if production else "1")),
+        log_level=log_level,
+        ratelimit_verifications=_rate_limit(
+            "RATELIMIT_VERIFICATIONS", env.get("RATELIMIT_VERIFICATIONS", "20 per minute")
+        ),
+        ratelimit_admin_login=_rate_limit(
+            "RATELIMIT_ADMIN_LOGIN", env.get("RATELIMIT_ADMIN_LOGIN", "5 per minute")
+        ),
+        ratelimit_storage_uri=env.get("RATELIMIT_STORAGE_URI", "memory://"),
+    )

@@ -1,0 +1,42 @@
+"""Public pages: landing, wallet guide and the health check."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, render_template, request
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from ..database import database_ok
+from ..extensions import limiter
+from ..verification import current_authorizer
+
+bp = Blueprint("pages", __name__)
+
+
+@bp.get("/")
+def landing() -> str:
+    return render_template(
+        "landing.html",
+        was_reset=request.args.get("reset") == "1",
+        signed_in=current_user.is_authenticated,
+    )
+
+
+@bp.get("/guide")
+def guide() -> str:
+    return render_template("guide.html")
+
+
+@bp.get("/health")
+@limiter.exempt
+def health() -> tuple[Response, int]:
+    db_ok = database_ok()
+    authorizer = current_authorizer()
+    authorizer_ok = authorizer.health()
+    ok = db_ok and authorizer_ok
+    body = {
+        "status": "ok" if ok else "degraded",
+        "database": "ok" if db_ok else "error",
+        "authorizer": {"name": authorizer.name, "status": "ok" if authorizer_ok else "error"},
+    }
+    return jsonify(body), 200 if ok else 503

@@ -1,0 +1,148 @@
+"""The one interface both authorizers implement, and the values it passes around."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from ..schemas import ErrorInfo, PresentationMode
+
+AuthorizationStatus = Literal["pending", "authorized", "rejected", "error", "expired"]
+FinalStatus = Literal["authorized", "rejected", "error", "expired"]
+
+
+class AuthorizerError(Exception):
+    """Base of the failures a view can show politely."""
+
+
+class AuthorizerUnavailable(AuthorizerError):
+    """Network failure, timeout or a 5xx: try again later."""
+
+
+class AuthorizerRefused(AuthorizerError):
+    """A 4xx or a body that does not follow the spec: the request itself is wrong."""
+
+
+class ResponseCodeNotFound(AuthorizerRefused):
+    """The response code is unknown, already used or expired."""
+
+
+@dataclass(frozen=True)
+class PresentationRequest:
+    """Everything needed to ask a wallet for a presentation, independent of the authorizer."""
+
+    dcql: dict[str, Any]
+    mode: PresentationMode
+    origin: str | None = None
+    transaction_data: list[str] = field(default_factory=list)
+    verifier_info: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_vidos_body(self) -> dict[str, Any]:
+        """The `POST /openid4/vp/v1_0/authorizations` body of the Vidos spec."""
+        body: dict[str, Any] = {"query": {"type": "DCQL", "dcql": self.dcql}}
+        if self.mode == "dc_api":
+            body.update(
+                responseMode="dc_api.jwt",
+                protocol="openid4vp-v1-signed",
+                expectedOrigins=[self.origin] if self.origin else [],
+            )
+        else:
+            body["responseMode"] = "direct_post.jwt"
+        parameters: dict[str, Any] = {}
+        if self.transaction_data:
+            parameters["transaction_data"] = list(self.transaction_data)
+        if self.verifier_info:
+            parameters["verifier_info"] = list(self.verifier_info)
+        if parameters:
+            body["responseTypeParameters"] = parameters
+        return body
+
+
+@dataclass(frozen=True)
+class CreatedAuthorization:
+    authorization_id: str
+    authorize_url: str | None = None
+    dc_api_request: dict[str, Any] | None = None
+    response_url: str | None = None
+
+
+@dataclass(frozen=True)
+class StatusResult:
+    status: AuthorizationStatus
+    error_info: ErrorInfo | None = None
+
+
+@dataclass(frozen=True)
+class ResolvedCode:
+    authorization_id: str
+    status: FinalStatus
+
+
+class Authorizer(Protocol):
+    name: str
+
+    def health(self) -> bool: ...
+
+    def create_authorization(self, request: PresentationRequest) -> CreatedAuthorization: ...
+
+    def get_status(self, authorization_id: str) -> StatusResult: ...
+
+    def get_claims(self, authorization_id: str) -> dict[str, Any]:
+        """The normalized claim set (see `claims.normalize_credentials`)."""
+        ...
+
+    def forward_dc_api_response(
+        self, authorization_id: str, origin: str, response: str | dict[str, Any]
+    ) -> FinalStatus: ...
+
+    def resolve_response_code(self, code: str) -> ResolvedCode: ...
+
+
+KNOWN_ERRORS: dict[str, tuple[str, str]] = {
+    "credential-query-evaluation": (
+        "Credential doesn't match requirements",
+        "The credential you shared does not contain everything Demo Bank asked for.",
+    ),
+    "trusted-issuer-untrusted": (
+        "Credential issuer not trusted",
+        "The credential was issued by an issuer Demo Bank does not trust.",
+    ),
+    "identity-mismatch": (
+        "Identity mismatch",
+        "The credential used for verification does not match your account identity.",
+    ),
+}
+
+
+def error_info_from_policy_response(policy_data: list[dict[str, Any]], status: str) -> ErrorInfo:
+    """Turn the first policy error of a policy response into what the person is shown."""
+    for item in policy_data:
+        error = item.get("error")
+        if not isinstance(error, dict):
+            continue
+        policy = str(item.get("policy") or "") or None
+        error_type = str(error.get("vidosType") or policy or "verification-failed")
+        known_title, known_detail = KNOWN_ERRORS.get(error_type, (None, None))
+        details = [
+            str(entry["detail"])
+            for entry in error.get("errors") or []
+            if isinstance(entry, dict) and entry.get("detail")
+        ]
+        return ErrorInfo(
+            error_type=error_type,
+            title=known_title or str(error.get("title") or "Verification failed"),
+            detail=str(error.get("detail") or known_detail or "The wallet presentation failed."),
+            details=details[:10],
+            policy=policy,
+        )
+    if status == "rejected":
+        return ErrorInfo(
+            error_type="rejected",
+            title="Verification declined",
+            detail="The wallet did not share the requested information.",
+        )
+    return ErrorInfo(
+        error_type="error",
+        title="Verification failed",
+        detail="The identity check could not be completed.",
+    )

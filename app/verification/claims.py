@@ -1,0 +1,236 @@
+"""Turn whatever a wallet disclosed (SD-JWT or mdoc shaped) into one claim set.
+
+Claims are untrusted input: every string is capped, portraits are checked, and each flow
+validates the fields it needs.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+import re
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ..schemas import FlowType
+from .pid import MDOC_NAMESPACE, PID_ATTRIBUTES
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT = 200
+MAX_PORTRAIT_BYTES = 1024 * 1024
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_IMAGE_MAGIC = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
+_DATA_URL = re.compile(r"^data:(image/(?:jpeg|png));base64,([A-Za-z0-9+/=_-]+)$")
+
+
+class MissingClaims(Exception):
+    """The presentation lacks attributes the flow needs; `missing` holds their display names."""
+
+    def __init__(self, missing: list[str]) -> None:
+        super().__init__("The wallet did not share: " + ", ".join(missing))
+        self.missing = missing
+
+
+def clean_text(value: Any, limit: int = MAX_TEXT) -> str | None:
+    """A trimmed, capped string without control characters; None for empty or non-scalars."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        value = str(value)
+    if not isinstance(value, str):
+        return None
+    text = _CONTROL.sub("", value).strip()[:limit]
+    return text or None
+
+
+def image_data_url(value: Any) -> str | None:
+    """A `data:image/...;base64,` URL for a JPEG or PNG under 1 MB, else None."""
+    if isinstance(value, list) and all(isinstance(b, int) for b in value):
+        raw = bytes(b & 0xFF for b in value[: MAX_PORTRAIT_BYTES + 1])
+    elif isinstance(value, str):
+        match = _DATA_URL.match(value.strip())
+        encoded = match.group(2) if match else value.strip()
+        if len(encoded) > MAX_PORTRAIT_BYTES * 4 // 3 + 8:
+            return None
+        try:
+            padded = encoded + "=" * (-len(encoded) % 4)
+            raw = base64.b64decode(padded.replace("-", "+").replace("_", "/"), validate=True)
+        except (binascii.Error, ValueError):
+            return None
+    else:
+        return None
+    if len(raw) >= MAX_PORTRAIT_BYTES:
+        return None
+    for magic, mime in _IMAGE_MAGIC.items():
+        if raw.startswith(magic):
+            return f"data:{mime};base64,{base64.b64encode(raw).decode()}"
+    return None
+
+
+def _address_text(value: Any) -> str | None:
+    if isinstance(value, dict):
+        formatted = clean_text(value.get("formatted"), 500)
+        if formatted:
+            return formatted
+        street = " ".join(
+            p
+            for p in (
+                clean_text(value.get("street_address")),
+                clean_text(value.get("house_number")),
+            )
+            if p
+        )
+        city = " ".join(
+            p
+            for p in (clean_text(value.get("postal_code")), clean_text(value.get("locality")))
+            if p
+        )
+        parts = [street, city, clean_text(value.get("region")), clean_text(value.get("country"))]
+        return ", ".join(p for p in parts if p) or None
+    return clean_text(value, 500)
+
+
+def _place_of_birth(value: Any) -> dict[str, str] | None:
+    if isinstance(value, dict):
+        place = {
+            k: v
+            for k in ("locality", "region", "country")
+            if (v := clean_text(value.get(k))) is not None
+        }
+        return place or None
+    text = clean_text(value)
+    return {"locality": text} if text else None
+
+
+def _nationalities(value: Any) -> list[str] | None:
+    items = value if isinstance(value, list) else [value]
+    cleaned = [t for t in (clean_text(v, 64) for v in items[:10]) if t]
+    return cleaned or None
+
+
+def _flatten_mdoc(claims: dict[str, Any]) -> dict[str, Any]:
+    """mdoc claims by their SD-JWT names, so one normalizer reads both formats."""
+    namespaced = claims.get(MDOC_NAMESPACE)
+    source: dict[str, Any] = namespaced if isinstance(namespaced, dict) else claims
+    out: dict[str, Any] = {}
+    for attribute in PID_ATTRIBUTES.values():
+        if attribute.id in source:
+            head = attribute.sd_jwt_path[0]
+            if head == "address":
+                continue
+            out[head] = source[attribute.id]
+    address = source.get("resident_address")
+    if address is None:
+        parts = {
+            "street_address": source.get("resident_street"),
+            "house_number": source.get("resident_house_number"),
+            "postal_code": source.get("resident_postal_code"),
+            "locality": source.get("resident_city"),
+            "region": source.get("resident_state"),
+            "country": source.get("resident_country"),
+        }
+        address = {k: v for k, v in parts.items() if v is not None} or None
+    if address is not None:
+        out["address"] = address
+    return out
+
+
+_MDOC_ONLY_NAMES = frozenset(
+    {MDOC_NAMESPACE} | {a.id for a in PID_ATTRIBUTES.values() if a.sd_jwt_path != (a.id,)}
+)
+
+
+def is_mdoc_shaped(claims: dict[str, Any], credential_format: str | None = None) -> bool:
+    if credential_format is not None:
+        return credential_format == "mso_mdoc"
+    return not _MDOC_ONLY_NAMES.isdisjoint(claims)
+
+
+def normalize_claims(
+    claims: dict[str, Any], credential_format: str | None = None
+) -> dict[str, Any]:
+    """One dict keyed by SD-JWT names, whatever format the wallet answered with."""
+    source = _flatten_mdoc(claims) if is_mdoc_shaped(claims, credential_format) else claims
+    out: dict[str, Any] = {}
+    for key in (
+        "family_name",
+        "given_name",
+        "birthdate",
+        "email",
+        "personal_administrative_number",
+        "document_number",
+    ):
+        text = clean_text(source.get(key))
+        if text is not None:
+            out[key] = text
+    if (nationalities := _nationalities(source.get("nationalities"))) is not None:
+        out["nationalities"] = nationalities
+    if (place := _place_of_birth(source.get("place_of_birth"))) is not None:
+        out["place_of_birth"] = place
+    if (address := _address_text(source.get("address"))) is not None:
+        out["resident_address"] = address
+    if "picture" in source:
+        picture = image_data_url(source["picture"])
+        if picture is None:
+            log.warning("portrait dropped: not a JPEG or PNG under 1 MB")
+        else:
+            out["picture"] = picture
+    return out
+
+
+def normalize_credentials(credentials: list[dict[str, Any]]) -> dict[str, Any]:
+    """Merge the claims of the presented PID credentials (normally one)."""
+    merged: dict[str, Any] = {}
+    for credential in credentials:
+        claims = credential.get("claims")
+        if isinstance(claims, dict):
+            fmt = credential.get("format")
+            normalized = normalize_claims(claims, fmt if isinstance(fmt, str) else None)
+            for key, value in normalized.items():
+                merged.setdefault(key, value)
+    log.info("claims received: %s", ", ".join(sorted(merged)) or "none")
+    return merged
+
+
+class _Claims(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class SigninClaims(_Claims):
+    personal_administrative_number: str = Field(min_length=1)
+
+
+class IdentityClaims(SigninClaims):
+    family_name: str = Field(min_length=1)
+    given_name: str = Field(min_length=1)
+
+
+class ProfileClaims(_Claims):
+    pass
+
+
+FLOW_CLAIMS: dict[FlowType, type[_Claims]] = {
+    "signup": IdentityClaims,
+    "signin": SigninClaims,
+    "payment": IdentityClaims,
+    "loan": IdentityClaims,
+    "profile_update": ProfileClaims,
+}
+_DISPLAY = {
+    "personal_administrative_number": "Personal administrative number",
+    "family_name": "Family name",
+    "given_name": "Given name",
+}
+
+
+def validate_for_flow(flow: FlowType, claims: dict[str, Any]) -> dict[str, Any]:
+    """The claims if the flow's required attributes are there, else `MissingClaims`."""
+    try:
+        FLOW_CLAIMS[flow].model_validate(claims)
+    except ValidationError as exc:
+        missing = sorted({_DISPLAY.get(str(e["loc"][0]), str(e["loc"][0])) for e in exc.errors()})
+        raise MissingClaims(missing) from None
+    return claims
