@@ -9,11 +9,10 @@ from app.models import User
 
 
 def seed(app):
-    with app.app_context():
-        with write_transaction():
-            user = create_user(NewAccount(identifier="PL-1", family_name="Nowak", given_name="Ola"))
-            create_session(user.id, "direct_post", ["sd-jwt"], timedelta(minutes=-1))
-            create_session(user.id, "direct_post", ["sd-jwt"], timedelta(minutes=10))
+    with app.app_context(), write_transaction():
+        user = create_user(NewAccount(identifier="PL-1", family_name="Nowak", given_name="Ola"))
+        create_session(user.id, "direct_post", ["sd-jwt"], timedelta(minutes=-1))
+        create_session(user.id, "direct_post", ["sd-jwt"], timedelta(minutes=10))
 
 
 def test_stats(app, runner):

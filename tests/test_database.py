@@ -74,7 +74,7 @@ def test_migrations_build_the_schema_on_empty_databases_and_check_is_clean(tmp_p
         assert result.exit_code == 0, result.output
         with app.app_context():
             inspector = inspect(db.engine)
-            assert EXPECTED_TABLES <= set(inspector.get_table_names())
+            assert set(inspector.get_table_names()) >= EXPECTED_TABLES
             user_columns = {c["name"] for c in inspector.get_columns("users")}
             assert {"identifier", "balance_cents", "pending_loans_total_cents"} <= user_columns
             indexes = {i["name"] for i in inspector.get_indexes("activities")}
@@ -114,7 +114,7 @@ def test_parallel_start_ups_migrate_once(tmp_path):
     def start() -> None:
         try:
             create_app({**BASE_CONFIG, "DATABASE_URL": url, "AUTO_MIGRATE": "1"})
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=start) for _ in range(4)]
@@ -128,12 +128,11 @@ def test_parallel_start_ups_migrate_once(tmp_path):
 
 
 def test_sqlite_connection_pragmas(app):
-    with app.app_context():
-        with db.engine.connect() as conn:
-            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
-            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
-            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
-            assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+    with app.app_context(), db.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
 
 
 # -- constraints and cascades -----------------------------------------------------------
@@ -155,11 +154,10 @@ def test_deleting_a_user_removes_sessions_requests_and_activities(any_app):
 def test_check_constraint_refuses_negative_balance(any_app):
     with any_app.app_context():
         user = make_user()
-        with pytest.raises(IntegrityError):
-            with write_transaction():
-                db.session.execute(
-                    text("UPDATE users SET balance_cents = -1 WHERE id = :id"), {"id": user.id}
-                )
+        with pytest.raises(IntegrityError), write_transaction():
+            db.session.execute(
+                text("UPDATE users SET balance_cents = -1 WHERE id = :id"), {"id": user.id}
+            )
         db.session.rollback()
         assert get_user(user.id).balance_cents > 0
 
@@ -170,19 +168,18 @@ def test_timestamps_are_aware_utc(any_app):
         db.session.expire_all()
         created = get_user(user.id).created_at
         assert created.tzinfo is not None and created.utcoffset() == timedelta(0)
-        with pytest.raises(Exception, match="naive"):
-            with write_transaction():
-                db.session.execute(
-                    LoginSession.__table__.insert().values(
-                        id="x",
-                        token_hash="h",
-                        user_id=user.id,
-                        mode="direct_post",
-                        credential_formats=["sd-jwt"],
-                        created_at=datetime(2030, 1, 1),  # noqa: DTZ001 - on purpose
-                        expires_at=datetime(2030, 1, 1),  # noqa: DTZ001
-                    )
+        with pytest.raises(Exception, match="naive"), write_transaction():
+            db.session.execute(
+                LoginSession.__table__.insert().values(
+                    id="x",
+                    token_hash="h",
+                    user_id=user.id,
+                    mode="direct_post",
+                    credential_formats=["sd-jwt"],
+                    created_at=datetime(2030, 1, 1),
+                    expires_at=datetime(2030, 1, 1),
                 )
+            )
 
 
 # -- JSON columns ----------------------------------------------------------------------
@@ -190,21 +187,20 @@ def test_timestamps_are_aware_utc(any_app):
 
 def test_invalid_metadata_is_refused_on_write(any_app):
     with any_app.app_context():
-        with pytest.raises(StatementError) as caught:
-            with write_transaction():
-                db.session.execute(
-                    PendingAuthRequest.__table__.insert().values(
-                        id="r1",
-                        vidos_authorization_id="a1",
-                        type="payment",
-                        mode="direct_post",
-                        status="pending",
-                        browser_binding_hash="h",
-                        metadata={"kind": "payment", "credential_formats": ["sd-jwt"]},
-                        created_at=datetime.now(UTC),
-                        expires_at=datetime.now(UTC),
-                    )
+        with pytest.raises(StatementError) as caught, write_transaction():
+            db.session.execute(
+                PendingAuthRequest.__table__.insert().values(
+                    id="r1",
+                    vidos_authorization_id="a1",
+                    type="payment",
+                    mode="direct_post",
+                    status="pending",
+                    browser_binding_hash="h",
+                    metadata={"kind": "payment", "credential_formats": ["sd-jwt"]},
+                    created_at=datetime.now(UTC),
+                    expires_at=datetime.now(UTC),
                 )
+            )
         assert isinstance(caught.value.orig, StoredDataError)
         assert "pending_auth_requests.metadata" in str(caught.value.orig)
         assert db.session.scalars(select(PendingAuthRequest)).all() == []

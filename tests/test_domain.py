@@ -57,9 +57,8 @@ def test_debit_larger_than_balance_changes_nothing(any_app):
         db.session.expire_all()
         balance = get_user_by_identifier("DE-42").balance_cents
         meta = PaymentActivityMeta(recipient="X", transaction_id="txn-1")
-        with pytest.raises(InsufficientFunds):
-            with write_transaction():
-                record_movement(user.id, "payment", "Payment to X", -(balance + 1), meta)
+        with pytest.raises(InsufficientFunds), write_transaction():
+            record_movement(user.id, "payment", "Payment to X", -(balance + 1), meta)
         db.session.expire_all()
         assert get_user_by_identifier("DE-42").balance_cents == balance
         with write_transaction():
