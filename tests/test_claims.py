@@ -1,0 +1,226 @@
+"""Normalization of SD-JWT and mdoc shaped claims, and per-flow validation."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from app.verification.claims import (
+    MAX_TEXT,
+    MissingClaims,
+    image_data_url,
+    normalize_claims,
+    normalize_credentials,
+    validate_for_flow,
+)
+from app.verification.pid import MDOC_NAMESPACE, PID_ATTRIBUTES, build_dcql, claims_from_dcql
+from app.verification.sandbox.portraits import Look, portrait_png
+
+PNG = portrait_png(Look((1, 2, 3), (4, 5, 6), (7, 8, 9), (10, 11, 12)))
+PNG_B64 = base64.b64encode(PNG).decode()
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
+JPEG_B64 = base64.b64encode(JPEG).decode()
+
+SD_JWT = {
+    "family_name": "Mustermann",
+    "given_name": "Erika",
+    "birthdate": "1984-08-12",
+    "nationalities": ["DE"],
+    "email": "erika@example.de",
+    "place_of_birth": {"locality": "Berlin", "country": "DE"},
+    "picture": f"data:image/png;base64,{PNG_B64}",
+    "personal_administrative_number": "DE-1",
+    "document_number": "T22000129",
+    "address": {"formatted": "Heidestraße 17, 51147 Köln, DE"},
+}
+EXPECTED = {
+    "family_name": "Mustermann",
+    "given_name": "Erika",
+    "birthdate": "1984-08-12",
+    "nationalities": ["DE"],
+    "email": "erika@example.de",
+    "place_of_birth": {"locality": "Berlin", "country": "DE"},
+    "picture": f"data:image/png;base64,{PNG_B64}",
+    "personal_administrative_number": "DE-1",
+    "document_number": "T22000129",
+    "resident_address": "Heidestraße 17, 51147 Köln, DE",
+}
+MDOC = {
+    MDOC_NAMESPACE: {
+        "family_name": "Mustermann",
+        "given_name": "Erika",
+        "birth_date": "1984-08-12",
+        "nationality": "DE",
+        "email_address": "erika@example.de",
+        "birth_place": {"locality": "Berlin", "country": "DE"},
+        "portrait": PNG_B64,
+        "personal_administrative_number": "DE-1",
+        "document_number": "T22000129",
+        "resident_address": "Heidestraße 17, 51147 Köln, DE",
+    }
+}
+
+
+def test_sd_jwt_claims_normalize():
+    assert normalize_claims(SD_JWT, "dc+sd-jwt") == EXPECTED
+
+
+def test_mdoc_claims_normalize_to_the_same_set():
+    assert normalize_claims(MDOC, "mso_mdoc") == EXPECTED
+    assert normalize_claims(MDOC) == EXPECTED  # recognised by shape too
+
+
+@pytest.mark.parametrize(
+    ("address", "text"),
+    [
+        ({"formatted": "Main St 1, Town"}, "Main St 1, Town"),
+        (
+            {
+                "street_address": "Calle de Alcalá",
+                "house_number": "45",
+                "postal_code": "28014",
+                "locality": "Madrid",
+                "region": "Madrid",
+                "country": "ES",
+            },
+            "Calle de Alcalá 45, 28014 Madrid, Madrid, ES",
+        ),
+        ({"locality": "Kraków", "country": "PL"}, "Kraków, PL"),
+        ("Plain street 5", "Plain street 5"),
+    ],
+)
+def test_sd_jwt_address_variants(address, text):
+    assert normalize_claims({"address": address}, "dc+sd-jwt")["resident_address"] == text
+
+
+def test_mdoc_address_from_parts():
+    claims = {
+        MDOC_NAMESPACE: {
+            "resident_street": "ul. Floriańska",
+            "resident_house_number": "3",
+            "resident_postal_code": "31-019",
+            "resident_city": "Kraków",
+            "resident_country": "PL",
+        }
+    }
+    assert normalize_claims(claims, "mso_mdoc")["resident_address"] == (
+        "ul. Floriańska 3, 31-019 Kraków, PL"
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [("DE", ["DE"]), (["ES", "AR"], ["ES", "AR"]), ([], None), ("", None)]
+)
+def test_nationality_string_or_list(value, expected):
+    assert normalize_claims({"nationalities": value}, "dc+sd-jwt").get("nationalities") == expected
+
+
+def test_every_mapped_attribute_has_both_paths():
+    for attribute in PID_ATTRIBUTES.values():
+        assert attribute.mdoc_path == (MDOC_NAMESPACE, attribute.id)
+        assert attribute.sd_jwt_path and attribute.display_name
+    assert PID_ATTRIBUTES["age_over_18"].sd_jwt_path == ("age_equal_or_over", "18")
+    assert PID_ATTRIBUTES["resident_city"].sd_jwt_path == ("address", "locality")
+
+
+def test_dcql_round_trip():
+    claims = ("family_name", "resident_address", "age_over_18")
+    dcql = build_dcql(claims, ["sd-jwt", "mdoc"], "why")
+    by_format, purpose = claims_from_dcql(dcql)
+    assert by_format == {"sd-jwt": list(claims), "mdoc": list(claims)} and purpose == "why"
+    sd, mdoc = dcql["credentials"]
+    assert sd["meta"] == {"vct_values": ["urn:eudi:pid:1"]} and sd["format"] == "dc+sd-jwt"
+    assert mdoc["meta"] == {"doctype_value": "eu.europa.ec.eudi.pid.1"}
+    assert mdoc["format"] == "mso_mdoc"
+    assert {"path": ["address", "formatted"]} in sd["claims"]
+    assert {"path": [MDOC_NAMESPACE, "resident_address"]} in mdoc["claims"]
+
+
+def test_strings_are_capped_and_cleaned():
+    claims = normalize_claims(
+        {"family_name": "A" * 5000, "given_name": "Jo\x00hn\x1b"}, "dc+sd-jwt"
+    )
+    assert len(claims["family_name"]) == MAX_TEXT
+    assert claims["given_name"] == "John"
+
+
+def test_non_string_claims_are_ignored():
+    claims = normalize_claims({"family_name": {"x": 1}, "given_name": ["a"]}, "dc+sd-jwt")
+    assert "family_name" not in claims and "given_name" not in claims
+
+
+@pytest.mark.parametrize(
+    ("value", "kept"),
+    [
+        (PNG_B64, "data:image/png;base64,"),
+        (f"data:image/png;base64,{PNG_B64}", "data:image/png;base64,"),
+        (JPEG_B64, "data:image/jpeg;base64,"),
+        (list(JPEG), "data:image/jpeg;base64,"),
+        (base64.b64encode(b"<svg xmlns='http://www.w3.org/2000/svg'/>").decode(), None),
+        (base64.b64encode(b"GIF89a....").decode(), None),
+        (base64.b64encode(b"\xff\xd8\xff" + b"\x00" * (1024 * 1024)).decode(), None),
+        ("not base64 at all!", None),
+        ("javascript:alert(1)", None),
+        (12, None),
+    ],
+    ids=[
+        "png",
+        "png-data-url",
+        "jpeg",
+        "jpeg-bytes",
+        "svg",
+        "gif",
+        "oversized",
+        "garbage",
+        "js",
+        "int",
+    ],
+)
+def test_portraits(value, kept, caplog):
+    result = image_data_url(value)
+    if kept is None:
+        assert result is None
+        normalize_claims({"picture": value}, "dc+sd-jwt")
+        assert "portrait dropped" in caplog.text
+    else:
+        assert result.startswith(kept)
+
+
+@pytest.mark.parametrize(
+    ("flow", "claims", "missing"),
+    [
+        ("signup", {"family_name": "A", "given_name": "B"}, ["Personal administrative number"]),
+        ("signup", {"personal_administrative_number": "1"}, ["Family name", "Given name"]),
+        ("signin", {}, ["Personal administrative number"]),
+        ("payment", {"personal_administrative_number": "1", "family_name": "A"}, ["Given name"]),
+        (
+            "loan",
+            {"personal_administrative_number": "", "family_name": "A", "given_name": "B"},
+            ["Personal administrative number"],
+        ),
+    ],
+)
+def test_missing_required_claims_name_the_attribute(flow, claims, missing):
+    with pytest.raises(MissingClaims) as caught:
+        validate_for_flow(flow, claims)
+    assert caught.value.missing == missing
+    for name in missing:
+        assert name in str(caught.value)
+
+
+def test_valid_flow_claims_pass():
+    claims = {"personal_administrative_number": "1", "family_name": "A", "given_name": "B"}
+    assert validate_for_flow("payment", claims) is claims
+    assert validate_for_flow("profile_update", {}) == {}
+
+
+def test_credentials_are_merged():
+    merged = normalize_credentials(
+        [
+            {"format": "dc+sd-jwt", "claims": {"family_name": "A"}},
+            {"format": "mso_mdoc", "claims": {MDOC_NAMESPACE: {"given_name": "B"}}},
+            {"format": "dc+sd-jwt", "claims": "not a dict"},
+        ]
+    )
+    assert merged == {"family_name": "A", "given_name": "B"}

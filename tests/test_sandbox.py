@@ -1,0 +1,224 @@
+"""The sandbox authorizer and its demo wallet, driven through the wallet pages."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from sqlalchemy import update
+
+from app.database import write_transaction
+from app.extensions import db
+from app.verification import current_authorizer
+from app.verification.base import AuthorizerRefused, ResponseCodeNotFound
+from app.verification.pid import build_presentation_request
+from app.verification.sandbox.identities import BUILT_IN_IDENTITIES
+from app.verification.sandbox.models import SandboxAuthorization
+from tests.conftest import csrf_token
+
+
+def create(app, flow="signup", formats=("sd-jwt", "mdoc"), transaction=None):
+    with app.app_context():
+        request = build_presentation_request(
+            flow, list(formats), "direct_post", transaction=transaction
+        )
+        return current_authorizer().create_authorization(request)
+
+
+def answer(client, url, **data):
+    path = urlsplit(url).path
+    token = csrf_token(client, path)
+    form = {"identity": "erika", "outcome": "valid", "share": "Share", "csrf_token": token, **data}
+    if "decline" in data:
+        form.pop("share")
+    response = client.post(path, data=form)
+    assert response.status_code == 303, response.get_data(as_text=True)[:2000]
+    location = response.headers["Location"]
+    assert location.startswith("/callback?response_code=")
+    return parse_qs(urlsplit(location).query)["response_code"][0]
+
+
+def test_authorize_url_points_at_the_demo_wallet(app):
+    created = create(app)
+    assert created.authorize_url == f"http://localhost/sandbox/wallet/{created.authorization_id}"
+
+
+def test_wallet_page_shows_the_request(app, client):
+    created = create(app, "signup", ("sd-jwt", "mdoc"))
+    page = client.get(created.authorize_url).get_data(as_text=True)
+    assert "Demo Bank" in page and "Simulator" in page
+    assert "Verify your identity for signup" in page
+    assert "Personal administrative number" in page and "Portrait" in page
+    labels = [identity.label for identity in BUILT_IN_IDENTITIES]
+    positions = [page.index(f">{label}<") for label in labels]
+    assert positions == sorted(positions)
+    assert '<option selected value="erika">' in page or 'value="erika" selected' in page
+    assert "<label" in page and ">Identity<" in page
+    assert 'value="sd-jwt" selected' in page or '<option selected value="sd-jwt">' in page
+
+
+def test_wallet_page_decodes_transaction_details(app, client):
+    created = create(
+        app,
+        "payment",
+        ("sd-jwt",),
+        {
+            "type": "payment",
+            "recipient": "Maria Garcia",
+            "amount": "45.00",
+            "reference": "r",
+            "transaction_id": "t",
+        },
+    )
+    page = client.get(created.authorize_url).get_data(as_text=True)
+    assert "Pay €45.00 to Maria Garcia" in page
+    assert "Demo Bank - Secure Payment Authorization" in page
+
+
+@pytest.mark.parametrize(
+    ("fmt", "identity", "expected"),
+    [
+        ("sd-jwt", "erika", {"family_name": "Mustermann", "nationalities": ["DE"]}),
+        ("mdoc", "erika", {"family_name": "Mustermann", "nationalities": ["DE"]}),
+        ("mdoc", "lucia", {"given_name": "Lucía", "nationalities": ["ES", "AR"]}),
+        ("sd-jwt", "jan", {"family_name": "Kowalski", "birthdate": "1978-11-02"}),
+    ],
+)
+def test_share_cycle_with_each_format(app, client, fmt, identity, expected):
+    created = create(app)
+    code = answer(client, created.authorize_url, credential_format=fmt, identity=identity)
+    with app.app_context():
+        authorizer = current_authorizer()
+        assert authorizer.get_status(created.authorization_id).status == "authorized"
+        claims = authorizer.get_claims(created.authorization_id)
+        for key, value in expected.items():
+            assert claims[key] == value
+        assert claims["picture"].startswith("data:image/png;base64,")
+        row = db.session.get(SandboxAuthorization, created.authorization_id)
+        shape = row.credentials[0]
+        assert shape["format"] == ("mso_mdoc" if fmt == "mdoc" else "dc+sd-jwt")
+        if fmt == "mdoc":
+            assert set(shape["claims"]) == {"eu.europa.ec.eudi.pid.1"}
+        else:
+            assert "birthdate" in shape["claims"]
+        resolved = authorizer.resolve_response_code(code)
+        assert resolved.authorization_id == created.authorization_id
+        assert resolved.status == "authorized"
+        with pytest.raises(ResponseCodeNotFound):
+            authorizer.resolve_response_code(code)
+
+
+def test_only_requested_attributes_are_disclosed(app, client):
+    created = create(app, "signin", ("sd-jwt",))
+    answer(client, created.authorize_url)
+    with app.app_context():
+        row = db.session.get(SandboxAuthorization, created.authorization_id)
+        assert row.credentials[0]["claims"] == {
+            "personal_administrative_number": "DE-7781-4420-1093"
+        }
+
+
+def test_custom_identity(app, client):
+    created = create(app, "signup", ("sd-jwt",))
+    answer(
+        client,
+        created.authorize_url,
+        identity="custom",
+        given_name="Ana",
+        family_name="Silva",
+        birth_date="1999-09-09",
+        nationality="PT",
+        personal_administrative_number="PT-555",
+    )
+    with app.app_context():
+        claims = current_authorizer().get_claims(created.authorization_id)
+    assert claims["given_name"] == "Ana" and claims["nationalities"] == ["PT"]
+    assert claims["personal_administrative_number"] == "PT-555"
+
+
+def test_custom_identity_needs_its_fields(app, client):
+    created = create(app, "signup", ("sd-jwt",))
+    path = urlsplit(created.authorize_url).path
+    token = csrf_token(client, path)
+    response = client.post(
+        path, data={"identity": "custom", "outcome": "valid", "share": "Share", "csrf_token": token}
+    )
+    assert response.status_code == 200
+    assert "Required for a custom identity." in response.get_data(as_text=True)
+
+
+def test_decline(app, client):
+    created = create(app)
+    code = answer(client, created.authorize_url, decline="Decline")
+    with app.app_context():
+        status = current_authorizer().get_status(created.authorization_id)
+        assert status.status == "rejected"
+        assert status.error_info.title == "Request declined"
+        assert current_authorizer().resolve_response_code(code).status == "rejected"
+
+
+@pytest.mark.parametrize(
+    ("outcome", "error_type", "title"),
+    [
+        ("untrusted", "trusted-issuer-untrusted", "Credential issuer not trusted"),
+        ("incomplete", "credential-query-evaluation", "Credential doesn't match requirements"),
+    ],
+)
+def test_simulated_failures(app, client, outcome, error_type, title):
+    created = create(app)
+    answer(client, created.authorize_url, outcome=outcome)
+    with app.app_context():
+        status = current_authorizer().get_status(created.authorization_id)
+    assert status.status == "rejected"
+    assert status.error_info.error_type == error_type and status.error_info.title == title
+
+
+def test_answered_request_is_closed(app, client):
+    created = create(app)
+    answer(client, created.authorize_url)
+    page = client.get(created.authorize_url).get_data(as_text=True)
+    assert "This request is closed" in page
+
+
+def test_expiry(app, client):
+    created = create(app)
+    with app.app_context(), write_transaction():
+        db.session.execute(
+            update(SandboxAuthorization).values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+        )
+    with app.app_context():
+        assert current_authorizer().get_status(created.authorization_id).status == "expired"
+        with pytest.raises(AuthorizerRefused):
+            current_authorizer().get_claims(created.authorization_id)
+    assert "This request is closed" in client.get(created.authorize_url).get_data(as_text=True)
+
+
+def test_expired_response_code_is_refused(app, client):
+    created = create(app)
+    code = answer(client, created.authorize_url)
+    with app.app_context(), write_transaction():
+        db.session.execute(
+            update(SandboxAuthorization).values(
+                response_code_expires_at=datetime.now(UTC) - timedelta(seconds=1)
+            )
+        )
+    with app.app_context(), pytest.raises(ResponseCodeNotFound):
+        current_authorizer().resolve_response_code(code)
+
+
+def test_sandbox_has_no_dc_api(app):
+    with app.app_context():
+        request = build_presentation_request(
+            "signin", ["sd-jwt"], "dc_api", origin="http://localhost"
+        )
+        with pytest.raises(AuthorizerRefused):
+            current_authorizer().create_authorization(request)
+
+
+def test_unknown_wallet_page_is_404(client):
+    assert client.get("/sandbox/wallet/does-not-exist").status_code == 404
+
+
+def test_sandbox_notice_on_every_page(client):
+    assert "Sandbox: identities are simulated" in client.get("/").get_data(as_text=True)
