@@ -299,13 +299,16 @@ def complete(authorizer: Authorizer, request_id: str) -> Outcome:
             # Claim the request first: only one caller gets past this line.
             if finish(request_id, "completed", FlowResult(status="authorized"), now=now):
                 result = _apply_effect(request_id, claims)
+                values: dict[str, Any] = {
+                    "status": "completed" if result.status == "authorized" else "failed",
+                    "result": result,
+                }
+                if result.user_id is not None:  # sign-up and sign-in: link to the account
+                    values["user_id"] = result.user_id
                 db.session.execute(
                     update(PendingAuthRequest)
                     .where(PendingAuthRequest.id == request_id)
-                    .values(
-                        status="completed" if result.status == "authorized" else "failed",
-                        result=result,
-                    )
+                    .values(**values)
                     .execution_options(synchronize_session=False)
                 )
     except IntegrityError:

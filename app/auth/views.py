@@ -38,6 +38,7 @@ FLOW_LABELS: dict[str, str] = {
     "profile_update": "Update your profile",
 }
 PROGRESS_STEPS = ("Intro", "Authenticate", "Action", "Finish")
+ACCOUNT_FLOWS = frozenset({"payment", "loan", "profile_update"})
 
 
 def verification_limits() -> list[Any]:
@@ -82,9 +83,9 @@ def begin(meta: RequestMeta, mode: str, user_id: str | None = None) -> Response:
 
 def _start_page(flow: FlowType) -> str | Response:
     form = WalletStartForm()
-    if flow == "signin" and request.method == "GET":
-        session["next_after_signin"] = safe_next(request.args.get("next"))
     if form.validate_on_submit():
+        if flow == "signin":  # the form posts back to its own URL, ?next= included
+            session["next_after_signin"] = safe_next(request.args.get("next"))
         meta: RequestMeta = (
             SignupMeta(credential_formats=form.formats())
             if flow == "signup"
@@ -133,7 +134,7 @@ def owned_request(request_id: str) -> PendingAuthRequest:
     pending = get_request(request_id)
     if pending is None or not _is_creating_browser(pending):
         abort(404)
-    if pending.user_id is not None and (
+    if pending.type in ACCOUNT_FLOWS and (
         not current_user.is_authenticated or current_user.id != pending.user_id
     ):
         abort(404)
@@ -275,7 +276,7 @@ def callback() -> str | Response:
             flows.apply_status(authorizer, pending.id, resolved.status, info)
     outcome = refresh(pending)
     if _is_creating_browser(pending) and (
-        pending.user_id is None
+        pending.type not in ACCOUNT_FLOWS
         or (current_user.is_authenticated and current_user.id == pending.user_id)
     ):
         outcome = follow_outcome(pending, outcome)
