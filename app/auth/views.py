@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import json
 import math
 import re
 from datetime import timedelta
@@ -44,14 +45,14 @@ ACCOUNT_FLOWS = frozenset({"payment", "loan", "profile_update"})
 def verification_limits() -> list[Any]:
     """Decorators limiting verification starts per IP and per signed-in account."""
     limit = lambda: settings().ratelimit_verifications  # noqa: E731
-    per_account = lambda: (  # noqa: E731
-        f"account:{current_user.id}"
-        if current_user.is_authenticated
-        else request.remote_addr or "-"
-    )
     return [
         limiter.limit(limit, methods=["POST"]),
-        limiter.limit(limit, key_func=per_account, methods=["POST"]),
+        limiter.limit(
+            limit,
+            key_func=lambda: f"account:{current_user.id}",
+            exempt_when=lambda: not current_user.is_authenticated,
+            methods=["POST"],
+        ),
     ]
 
 
@@ -223,10 +224,18 @@ def status(request_id: str) -> Response:
     return jsonify(outcome.as_json())
 
 
+def _json_body() -> Any:
+    """The request's JSON, or None when it is malformed or absurdly nested."""
+    try:
+        return json.loads(request.get_data(cache=False, as_text=True))
+    except (ValueError, RecursionError):
+        return None
+
+
 @bp.post("/auth/<request_id>/complete")
 def complete(request_id: str) -> Response:
     pending = owned_request(request_id)
-    body = request.get_json(silent=True)
+    body = _json_body()
     if not isinstance(body, dict):
         return error_response(400, "Bad request", "Send JSON with origin and response.")
     origin, response = body.get("origin"), body.get("response")

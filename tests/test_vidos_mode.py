@@ -1,0 +1,220 @@
+"""The bank against a spec-following authorizer (the fake enforces the OpenAPI spec)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import LoginSession, PendingAuthRequest, User
+from tests.conftest import make_app
+from tests.helpers import Browser
+from tests.vidos_fake import Canned, FakeAuthorizer
+
+API = "/openid4/vp/v1_0"
+CLAIMS = {
+    "family_name": "Rossi",
+    "given_name": "Mario",
+    "birthdate": "1980-01-02",
+    "nationalities": ["IT"],
+    "personal_administrative_number": "IT-12345",
+    "document_number": "CA000001",
+}
+
+
+@pytest.fixture
+def fake(httpserver):
+    fake = FakeAuthorizer(httpserver)
+    yield fake
+    assert fake.violations == [], fake.violations
+
+
+@pytest.fixture
+def vidos_app(fake, database_url):
+    return make_app(
+        database_url, AUTHORIZER="vidos", VIDOS_AUTHORIZER_URL=fake.url, VIDOS_API_KEY="k"
+    )
+
+
+def created(authorization_id: str, dc_api: bool = False) -> dict:
+    base = {"authorizationId": authorization_id, "expiresAt": "2030-01-01T00:00:00Z", "nonce": "n"}
+    if dc_api:
+        return {
+            **base,
+            "digitalCredentialGetRequest": {
+                "protocol": "openid4vp-v1-signed",
+                "data": {"request": "eyJ.x.y"},
+            },
+            "responseUrl": f"https://authorizer.example{API}/{authorization_id}/dc_api.jwt",
+        }
+    return {
+        **base,
+        "authorizeUrl": f"openid4vp://?client_id=bank&request_uri=https%3A%2F%2Fa.example%2F{authorization_id}",
+        "authorizationEndpoint": "openid4vp://",
+    }
+
+
+def authorized(fake, authorization_id: str, claims: dict) -> None:
+    fake.on(
+        "GET",
+        f"{API}/authorizations/{authorization_id}/status",
+        Canned(200, {"status": "authorized"}),
+    )
+    fake.on(
+        "GET",
+        f"{API}/authorizations/{authorization_id}/credentials",
+        Canned(
+            200,
+            {
+                "authorizationId": authorization_id,
+                "credentials": [
+                    {
+                        "path": ["pid_sd_jwt", 0],
+                        "format": "dc+sd-jwt",
+                        "credentialType": "urn:eudi:pid:1",
+                        "claims": claims,
+                    }
+                ],
+            },
+        ),
+    )
+
+
+def test_signup_and_payment_by_polling(fake, vidos_app):
+    browser = Browser(vidos_app.test_client())
+    fake.on("POST", f"{API}/authorizations", Canned(201, created("a-signup")))
+    fake.on("GET", f"{API}/authorizations/a-signup/status", Canned(200, {"status": "created"}))
+    request_id = browser.start("/signup", {"mode": "direct_post", "credential_format": "sd-jwt"})
+    page = browser.get(f"/auth/{request_id}").get_data(as_text=True)
+    assert 'aria-label="QR code"' in page and "openid4vp://" in page
+    assert "Sandbox" not in page
+    assert browser.status(request_id)["status"] == "pending"
+    authorized(fake, "a-signup", CLAIMS)
+    assert browser.status(request_id)["next_url"] == "/profile?welcome=1"
+    assert "Mario Rossi" in browser.get("/dashboard").get_data(as_text=True)
+
+    fake.on("POST", f"{API}/authorizations", Canned(201, created("a-pay")))
+    authorized(fake, "a-pay", CLAIMS)
+    pay_id = browser.confirm_payment("Luigi", "10.00")
+    assert browser.status(pay_id)["status"] == "authorized"
+    with vidos_app.app_context():
+        assert db.session.scalar(select(User.balance_cents)) < 1_245_000 + 400_000
+
+
+def test_callback_resolves_the_code(fake, vidos_app):
+    browser = Browser(vidos_app.test_client())
+    fake.on("POST", f"{API}/authorizations", Canned(201, created("a-cb")))
+    request_id = browser.start("/signup", {"mode": "direct_post", "credential_format": "any"})
+    authorized(fake, "a-cb", CLAIMS)
+    fake.on(
+        "POST",
+        f"{API}/response-code/resolve",
+        Canned(200, {"authorization_id": "a-cb", "status": "authorized"}),
+        Canned(404, {"message": "Response code not found, already used, or expired"}),
+    )
+    response = browser.get("/callback?response_code=abcdefgh12345")
+    assert response.status_code == 303 and response.headers["Location"] == "/profile?welcome=1"
+    assert browser.get("/dashboard").status_code == 200
+    again = Browser(vidos_app.test_client()).get("/callback?response_code=abcdefgh12345")
+    assert again.status_code == 200  # the stored resolution, not a second call
+    assert len(fake.calls("POST", f"{API}/response-code/resolve")) == 1
+
+
+def test_rejected_presentation_shows_policy_error(fake, vidos_app):
+    browser = Browser(vidos_app.test_client())
+    fake.on("POST", f"{API}/authorizations", Canned(201, created("a-rej")))
+    fake.on("GET", f"{API}/authorizations/a-rej/status", Canned(200, {"status": "rejected"}))
+    fake.on(
+        "GET",
+        f"{API}/authorizations/a-rej/policy-response",
+        Canned(
+            200,
+            {
+                "authorizationId": "a-rej",
+                "data": [
+                    {
+                        "path": [],
+                        "policy": "trust",
+                        "service": "verifier",
+                        "error": {
+                            "type": "x",
+                            "vidosType": "trusted-issuer-untrusted",
+                            "detail": "Unknown issuer.",
+                        },
+                    }
+                ],
+            },
+        ),
+    )
+    request_id = browser.start("/signin", {"mode": "direct_post", "credential_format": "any"})
+    status = browser.status(request_id)
+    assert status["status"] == "rejected" and status["title"] == "Credential issuer not trusted"
+    assert status["detail"] == "Unknown issuer."
+
+
+def test_browser_wallet_mode(fake, vidos_app):
+    client = vidos_app.test_client()
+    browser = Browser(client)
+    page = client.get("/signup").get_data(as_text=True)
+    assert 'value="dc_api"' in page and 'value="dc_api" disabled' not in page
+    fake.on("POST", f"{API}/authorizations", Canned(201, created("a-dc", dc_api=True)))
+    fake.on("GET", f"{API}/authorizations/a-dc/status", Canned(200, {"status": "pending"}))
+    request_id = browser.start("/signup", {"mode": "dc_api", "credential_format": "any"})
+    (body,) = fake.calls("POST", f"{API}/authorizations")
+    assert body["responseMode"] == "dc_api.jwt" and body["expectedOrigins"] == ["http://localhost"]
+    waiting = client.get(f"/auth/{request_id}").get_data(as_text=True)
+    assert ">Connect wallet<" in waiting and "openid4vp-v1-signed" in waiting
+    assert 'aria-label="QR code"' not in waiting
+    fake.on("POST", f"{API}/a-dc/dc_api.jwt", Canned(200, {"status": "authorized"}))
+    authorized(fake, "a-dc", CLAIMS)
+    token = re.search(r'data-csrf="([^"]+)"', waiting).group(1)
+    response = client.post(
+        f"/auth/{request_id}/complete",
+        json={"origin": "http://localhost", "response": {"response": "eyJ.jwe"}},
+        headers={"X-CSRFToken": token},
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.get_json()["next_url"] == "/profile?welcome=1"
+    assert fake.calls("POST", f"{API}/a-dc/dc_api.jwt") == [
+        {"origin": "http://localhost", "digitalCredentialGetResponse": {"response": "eyJ.jwe"}}
+    ]
+    with vidos_app.app_context():
+        assert db.session.scalar(select(LoginSession.mode)) == "dc_api"
+
+
+def test_authorizer_unavailable_changes_nothing(fake, vidos_app):
+    browser = Browser(vidos_app.test_client())
+    fake.on("POST", f"{API}/authorizations", Canned(500, {"message": "Internal"}))
+    response = browser.post_form("/signup", {"mode": "direct_post", "credential_format": "any"})
+    assert response.status_code == 503
+    assert "The identity service is unavailable right now. Please try again." in response.get_data(
+        as_text=True
+    )
+    with vidos_app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(PendingAuthRequest)) == 0
+
+    fake.on("POST", f"{API}/authorizations", Canned(201, created("a-down")))
+    request_id = browser.start("/signup", {"mode": "direct_post", "credential_format": "any"})
+    fake.on("GET", f"{API}/authorizations/a-down/status", Canned(500, {"message": "Internal"}))
+    status = browser.get(f"/auth/{request_id}/status")
+    assert status.status_code == 503
+    assert browser.get(f"/auth/{request_id}").status_code == 503
+    with vidos_app.app_context():
+        stored = db.session.get(PendingAuthRequest, request_id)
+        assert stored.status == "pending" and stored.result is None
+        assert db.session.scalar(select(func.count()).select_from(User)) == 0
+
+
+def test_health_reports_the_vidos_authorizer(fake, vidos_app):
+    fake.on("GET", "/health", Canned(204))
+    body = vidos_app.test_client().get("/health").get_json()
+    assert body["authorizer"] == {"name": "vidos", "status": "ok"}
+    fake.on("GET", "/health", Canned(500, {"message": "down"}))
+    response = vidos_app.test_client().get("/health")
+    assert response.status_code == 503 and response.get_json()["status"] == "degraded"
+
+
+def test_no_sandbox_wallet_with_a_real_authorizer(vidos_app):
+    assert vidos_app.test_client().get("/sandbox/wallet/x").status_code == 404
