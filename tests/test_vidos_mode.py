@@ -120,6 +120,8 @@ def test_callback_resolves_the_code(fake, vidos_app):
     again = Browser(vidos_app.test_client()).get("/callback?response_code=abcdefgh12345")
     assert again.status_code == 200  # the stored resolution, not a second call
     assert len(fake.calls("POST", f"{API}/response-code/resolve")) == 1
+    with vidos_app.app_context():
+        assert db.session.get(PendingAuthRequest, request_id).status == "completed"
 
 
 def test_rejected_presentation_shows_policy_error(fake, vidos_app):
