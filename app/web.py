@@ -55,6 +55,11 @@ def wants_json() -> bool:
     return request.path.endswith(("/status", "/complete")) or request.path == "/health"
 
 
+def render_page(template: str, status: int = 200, **context: Any) -> Response:
+    """A rendered HTML page with a status other than 200 (form errors, limits)."""
+    return Response(render_template(template, **context), status, mimetype="text/html")
+
+
 def error_response(code: int, title: str | None = None, detail: str | None = None) -> Response:
     default_title, default_detail = ERROR_TEXT.get(code, ERROR_TEXT[500])
     title, detail = title or default_title, detail or default_detail

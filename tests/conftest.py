@@ -170,3 +170,11 @@ def csrf_token(client: FlaskClient, path: str) -> str:
     match = CSRF_RE.search(html)
     assert match, f"no CSRF token on {path}"
     return match.group(1) or match.group(2)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Expose each phase's report on the test item (the browser tests screenshot failures)."""
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report

@@ -16,7 +16,7 @@ from wtforms.validators import DataRequired
 from ..accounts import reset_everything
 from ..extensions import limiter
 from ..stats import collect, human_bytes
-from ..web import settings
+from ..web import render_page, settings
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 ADMIN_KEY = "admin"
@@ -53,7 +53,7 @@ def login() -> str | Response:
             return redirect(url_for("admin.index"), 303)
         form.password.errors.append("That password is not right.")
     status = 400 if request.method == "POST" else 200
-    return Response(render_template("admin/login.html", form=form), status)
+    return render_page("admin/login.html", status, form=form)
 
 
 @bp.route("/logout", methods=["GET", "POST"])

@@ -25,7 +25,7 @@ from ..principal import load_user
 from ..schemas import FlowType, RequestMeta, SigninMeta, SignupMeta
 from ..verification import ResponseCodeNotFound, current_authorizer
 from ..verification.pid import FLOW_SPECS, PID_ATTRIBUTES, requested_claims
-from ..web import BROWSER_NONCE_KEY, browser_nonce, error_response, settings
+from ..web import BROWSER_NONCE_KEY, browser_nonce, error_response, render_page, settings
 from . import bp
 from .forms import SignOutForm, WalletStartForm
 
@@ -94,7 +94,7 @@ def _start_page(flow: FlowType) -> str | Response:
         )
         return begin(meta, form.mode.data)
     if request.method == "POST":
-        return Response(render_template(f"auth/{flow}.html", form=form, steps=PROGRESS_STEPS), 400)
+        return render_page(f"auth/{flow}.html", 400, form=form, steps=PROGRESS_STEPS)
     return render_template(f"auth/{flow}.html", form=form, steps=PROGRESS_STEPS)
 
 
@@ -300,14 +300,12 @@ def callback() -> str | Response:
 
 
 def _callback_problem() -> Response:
-    return Response(
-        render_template(
-            "auth/callback.html",
-            outcome=None,
-            summary="This link has already been used or has expired. "
-            "Go back to the device where you started and try again.",
-        ),
+    return render_page(
+        "auth/callback.html",
         400,
+        outcome=None,
+        summary="This link has already been used or has expired. "
+        "Go back to the device where you started and try again.",
     )
 
 

@@ -15,6 +15,7 @@ from ..database import write_transaction
 from ..ledger import list_activity
 from ..models import PendingAuthRequest
 from ..schemas import LoanMeta, PaymentMeta, ProfileUpdateMeta
+from ..web import render_page
 from . import bp
 from .forms import ConfirmForm, LoanForm, PaymentForm, ProfileUpdateForm, ResetForm
 
@@ -69,15 +70,13 @@ def send() -> str | Response:
         }
         return redirect(url_for("banking.send_confirm"), 303)
     status = 400 if request.method == "POST" else 200
-    return Response(
-        render_template(
-            "banking/send.html",
-            form=form,
-            account=account,
-            payees=RECENT_PAYEES,
-            steps=PROGRESS_STEPS,
-        ),
+    return render_page(
+        "banking/send.html",
         status,
+        form=form,
+        account=account,
+        payees=RECENT_PAYEES,
+        steps=PROGRESS_STEPS,
     )
 
 
@@ -141,7 +140,7 @@ def loan() -> str | Response:
         )
         return begin(meta, _session_choice()["mode"], user_id=current_user.id)
     status = 400 if request.method == "POST" else 200
-    return Response(render_template("banking/loan.html", form=form, steps=PROGRESS_STEPS), status)
+    return render_page("banking/loan.html", status, form=form, steps=PROGRESS_STEPS)
 
 
 @bp.get("/loan/success/<request_id>")
@@ -167,15 +166,13 @@ def profile() -> str | Response:
         return begin(meta, _session_choice()["mode"], user_id=current_user.id)
     updated = _updated_fields(request.args.get("update", ""))
     status = 400 if request.method == "POST" else 200
-    return Response(
-        render_template(
-            "banking/profile.html",
-            account=current_user.account,
-            form=form,
-            welcome=request.args.get("welcome") == "1",
-            updated=updated,
-        ),
+    return render_page(
+        "banking/profile.html",
         status,
+        account=current_user.account,
+        form=form,
+        welcome=request.args.get("welcome") == "1",
+        updated=updated,
     )
 
 
