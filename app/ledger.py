@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from .db_types import utcnow
 from .extensions import db
@@ -62,8 +62,11 @@ def record_movement(
 class ActivityPage:
     items: list[Activity]
     page: int
-    pages: int
-    total: int
+    has_next: bool
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
 
 
 def list_activity(
@@ -72,18 +75,21 @@ def list_activity(
     page: int = 1,
     per_page: int = PAGE_SIZE,
 ) -> ActivityPage:
-    """A user's activity, newest first, optionally of one type, one page at a time."""
+    """A user's activity, newest first, optionally of one type, one page at a time.
+
+    No total count: counting a long history costs more than the page itself, so the page
+    fetches one row extra to learn whether an older page exists. Both orderings are served
+    by the (user_id, created_at) and (user_id, type, created_at) indexes.
+    """
     conditions = [Activity.user_id == user_id]
     if activity_type is not None:
         conditions.append(Activity.type == activity_type)
-    total = db.session.scalar(select(func.count()).select_from(Activity).where(*conditions)) or 0
-    pages = max(1, -(-total // per_page))
-    page = min(max(1, page), pages)
-    items = db.session.scalars(
+    page = max(1, page)
+    rows = db.session.scalars(
         select(Activity)
         .where(*conditions)
         .order_by(Activity.created_at.desc(), Activity.id.desc())
-        .limit(per_page)
+        .limit(per_page + 1)
         .offset((page - 1) * per_page)
     ).all()
-    return ActivityPage(items=list(items), page=page, pages=pages, total=total)
+    return ActivityPage(items=list(rows[:per_page]), page=page, has_next=len(rows) > per_page)

@@ -106,7 +106,10 @@ class PendingAuthRequest(Model):
 
 class Activity(Model):
     __tablename__ = "activities"
-    __table_args__ = (Index("ix_activities_user_id_created_at", "user_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_activities_user_id_created_at", "user_id", "created_at"),
+        Index("ix_activities_user_id_type_created_at", "user_id", "type", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
