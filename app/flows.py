@@ -26,7 +26,7 @@ from .ledger import InsufficientFunds, record_movement
 from .login_sessions import create_session
 from .models import PendingAuthRequest, User
 from .money import cents_to_decimal_text, format_cents
-from .pending import claim_status_check, create_request, finish, get_request
+from .pending import TerminalStatus, claim_status_check, create_request, finish, get_request
 from .schemas import (
     CredentialFormat,
     ErrorInfo,
@@ -254,15 +254,24 @@ def apply_status(
             error=error_info.title if error_info else None,
             error_info=error_info,
         )
-        _finish_and_read(request_id, "failed", result)
+        _finish(request_id, "failed", result)
     elif status == "expired":
-        _finish_and_read(request_id, "expired", FlowResult(status="expired"))
+        _finish(request_id, "expired", FlowResult(status="expired"))
     return _stored_outcome(request_id)
 
 
-def _finish_and_read(request_id: str, status: str, result: FlowResult) -> None:
+def apply_final_status(authorizer: Authorizer, request: PendingAuthRequest, status: str) -> Outcome:
+    """Finish a request from a final status reported by the wallet's return path (callback
+    or Digital Credentials API), fetching the error details when it failed."""
+    info = None
+    if status in ("rejected", "error"):
+        info = authorizer.get_status(request.vidos_authorization_id).error_info
+    return apply_status(authorizer, request.id, status, info)
+
+
+def _finish(request_id: str, status: TerminalStatus, result: FlowResult) -> None:
     with write_transaction():
-        finish(request_id, status, result)  # type: ignore[arg-type]
+        finish(request_id, status, result)
 
 
 def _stored_outcome(request_id: str) -> Outcome:
@@ -289,9 +298,7 @@ def complete(authorizer: Authorizer, request_id: str) -> Outcome:
             detail=f"{exc}. Share them and try again.",
             details=exc.missing,
         )
-        _finish_and_read(
-            request_id, "failed", FlowResult(status="error", error=info.title, error_info=info)
-        )
+        _finish(request_id, "failed", FlowResult(status="error", error=info.title, error_info=info))
         return _stored_outcome(request_id)
     try:
         with write_transaction():

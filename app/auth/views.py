@@ -252,12 +252,7 @@ def complete(request_id: str) -> Response:
     if pending.status == "pending":
         authorizer = current_authorizer()
         final = authorizer.forward_dc_api_response(pending.vidos_authorization_id, origin, response)
-        info = (
-            authorizer.get_status(pending.vidos_authorization_id).error_info
-            if final in ("rejected", "error")
-            else None
-        )
-        flows.apply_status(authorizer, pending.id, final, info)
+        flows.apply_final_status(authorizer, pending, final)
     outcome = follow_outcome(pending, refresh(pending))
     return jsonify(outcome.as_json())
 
@@ -279,10 +274,7 @@ def callback() -> str | Response:
             return _callback_problem()
         flows.remember_response_code(pending.id, code)
         if pending.status == "pending":
-            info = None
-            if resolved.status in ("rejected", "error"):
-                info = authorizer.get_status(pending.vidos_authorization_id).error_info
-            flows.apply_status(authorizer, pending.id, resolved.status, info)
+            flows.apply_final_status(authorizer, pending, resolved.status)
     outcome = refresh(pending)
     if _is_creating_browser(pending) and (
         pending.type not in ACCOUNT_FLOWS
