@@ -159,6 +159,16 @@ def any_client(any_app: Flask) -> FlaskClient:
     return any_app.test_client()
 
 
+@pytest.fixture
+def fake_authorizer(httpserver: Any) -> Iterator[Any]:
+    """A fake Vidos Authorizer; the test fails on any request or answer off the spec."""
+    from tests.vidos_fake import FakeAuthorizer
+
+    fake = FakeAuthorizer(httpserver)
+    yield fake
+    assert fake.violations == [], fake.violations
+
+
 CSRF_RE = re.compile(
     r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"'
 )

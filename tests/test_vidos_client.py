@@ -16,7 +16,7 @@ from app.verification.base import (
 )
 from app.verification.pid import build_presentation_request
 from app.verification.vidos import VidosAuthorizer
-from tests.vidos_fake import Canned, FakeAuthorizer
+from tests.vidos_fake import Canned
 
 API = "/openid4/vp/v1_0"
 AUTH_ID = "auth-123"
@@ -41,10 +41,8 @@ API_KEY = "secret-api-key-value"
 
 
 @pytest.fixture
-def fake(httpserver):
-    fake = FakeAuthorizer(httpserver)
-    yield fake
-    assert fake.violations == [], fake.violations
+def fake(fake_authorizer):
+    return fake_authorizer
 
 
 @pytest.fixture

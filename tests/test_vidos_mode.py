@@ -11,7 +11,7 @@ from app.extensions import db
 from app.models import LoginSession, PendingAuthRequest, User
 from tests.conftest import make_app
 from tests.helpers import Browser
-from tests.vidos_fake import Canned, FakeAuthorizer
+from tests.vidos_fake import Canned
 
 API = "/openid4/vp/v1_0"
 CLAIMS = {
@@ -25,10 +25,8 @@ CLAIMS = {
 
 
 @pytest.fixture
-def fake(httpserver):
-    fake = FakeAuthorizer(httpserver)
-    yield fake
-    assert fake.violations == [], fake.violations
+def fake(fake_authorizer):
+    return fake_authorizer
 
 
 @pytest.fixture

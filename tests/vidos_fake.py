@@ -15,6 +15,7 @@ from typing import Any
 from openapi_core import OpenAPI
 from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAPIResponse
 from pytest_httpserver import HTTPServer
+from pytest_httpserver.httpserver import URI_DEFAULT
 from werkzeug import Request, Response
 
 SPEC_PATH = Path(__file__).parent / "vidos" / "authorizer.service.yaml"
@@ -44,9 +45,7 @@ class FakeAuthorizer:
     violations: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.server.expect_request(
-            ""  # every path
-        ).respond_with_handler(self._handle)
+        self.server.expect_request(URI_DEFAULT).respond_with_handler(self._handle)  # every path
 
     @property
     def url(self) -> str:

@@ -115,16 +115,20 @@ def _verified_name(pending: PendingAuthRequest) -> str:
     return f"{claims.get('given_name', '')} {claims.get('family_name', '')}".strip()
 
 
-@bp.get("/send/success/<request_id>")
-def send_success(request_id: str) -> str:
-    pending = _completed(request_id, "payment")
+def _success_page(request_id: str, flow: str) -> str:
+    pending = _completed(request_id, flow)
     return render_template(
-        "banking/send_success.html",
+        f"banking/{'send' if flow == 'payment' else flow}_success.html",
         pending=pending,
         meta=pending.request_metadata,
         verified_name=_verified_name(pending),
         steps=PROGRESS_STEPS,
     )
+
+
+@bp.get("/send/success/<request_id>")
+def send_success(request_id: str) -> str:
+    return _success_page(request_id, "payment")
 
 
 @bp.route("/loan", methods=["GET", "POST"])
@@ -145,14 +149,7 @@ def loan() -> str | Response:
 
 @bp.get("/loan/success/<request_id>")
 def loan_success(request_id: str) -> str:
-    pending = _completed(request_id, "loan")
-    return render_template(
-        "banking/loan_success.html",
-        pending=pending,
-        meta=pending.request_metadata,
-        verified_name=_verified_name(pending),
-        steps=PROGRESS_STEPS,
-    )
+    return _success_page(request_id, "loan")
 
 
 @bp.route("/profile", methods=["GET", "POST"])

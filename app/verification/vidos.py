@@ -105,8 +105,19 @@ class VidosAuthorizer:
         elapsed_ms = (time.monotonic() - started) * 1000
         log.info("authorizer %s %s -> %s in %.0f ms", method, path, outcome, elapsed_ms)
 
-    def _json(self, method: str, path: str, body: Any = None, expect: int = 200) -> dict[str, Any]:
+    def _json(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        expect: int = 200,
+        not_found: type[AuthorizerRefused] = AuthorizerRefused,
+    ) -> dict[str, Any]:
+        """The JSON object of an answer with status `expect`; any other answer is refused
+        (a 404 as `not_found`)."""
         response = self._request(method, path, body)
+        if response.status_code == 404:
+            raise not_found(f"{method} {path} answered 404")
         if response.status_code != expect:
             raise AuthorizerRefused(f"{method} {path} answered {response.status_code}")
         try:
@@ -194,17 +205,7 @@ class VidosAuthorizer:
 
     def resolve_response_code(self, code: str) -> ResolvedCode:
         path = f"{API}/response-code/resolve"
-        response = self._request("POST", path, {"response_code": code})
-        if response.status_code == 404:
-            raise ResponseCodeNotFound("response code unknown, used or expired")
-        if response.status_code != 200:
-            raise AuthorizerRefused(f"POST {path} answered {response.status_code}")
-        try:
-            data = response.json()
-        except ValueError:
-            raise AuthorizerRefused(f"POST {path} answered with a non-JSON body") from None
-        if not isinstance(data, dict):
-            raise AuthorizerRefused(f"POST {path} answered with an unexpected body")
+        data = self._json("POST", path, {"response_code": code}, not_found=ResponseCodeNotFound)
         return ResolvedCode(
             authorization_id=self._field(data, "authorization_id", path),
             status=self._final_status(data, path),
