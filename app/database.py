@@ -60,6 +60,10 @@ def write_transaction() -> Iterator[Session]:
         _immediate.reset(token)
 
 
+def in_write_transaction() -> bool:
+    return _immediate.get()
+
+
 def database_ok(timeout_seconds: float = 2.0) -> bool:
     """`SELECT 1` on a fresh connection, bounded in time so /health never hangs."""
     engine = db.engine

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from .accounts import NewAccount, create_user, get_user_by_identifier
+from .accounts import NewAccount, create_user, get_user_by_identifier, update_user
 from .database import write_transaction
 from .db_types import utcnow
 from .extensions import db
@@ -420,16 +420,15 @@ def _signup(claims: dict[str, Any]) -> FlowResult:
 
 
 def _profile_update(account: User, meta: ProfileUpdateMeta, claims: dict[str, Any]) -> FlowResult:
+    changes: dict[str, str] = {}
     updated: list[str] = []
     for attribute_id in meta.requested_claims:
         claim_name, field = PROFILE_FIELDS[attribute_id]
-        if claim_name not in claims:
-            continue
-        value = claims[claim_name]
-        text = ", ".join(value) if isinstance(value, list) else str(value)
-        if getattr(account, field) != text:
-            setattr(account, field, text)
-        updated.append(PID_ATTRIBUTES[attribute_id].display_name)
+        if claim_name in claims:
+            value = claims[claim_name]
+            changes[field] = ", ".join(value) if isinstance(value, list) else str(value)
+            updated.append(PID_ATTRIBUTES[attribute_id].display_name)
+    update_user(account, changes)
     return FlowResult(status="authorized", updated_fields=updated)
 
 

@@ -12,6 +12,7 @@ from typing import Literal
 
 from sqlalchemy import delete, or_, select, update
 
+from .database import in_write_transaction, write_transaction
 from .db_types import utcnow
 from .extensions import db
 from .models import PendingAuthRequest
@@ -62,7 +63,11 @@ def create_request(
 
 def _expire_if_due(request: PendingAuthRequest, now: datetime) -> PendingAuthRequest:
     if request.status == "pending" and request.expires_at <= now:
-        finish(request.id, "expired", FlowResult(status="expired"), now=now)
+        if in_write_transaction():
+            finish(request.id, "expired", FlowResult(status="expired"), now=now)
+        else:
+            with write_transaction():
+                finish(request.id, "expired", FlowResult(status="expired"), now=now)
         db.session.refresh(request)
     return request
 

@@ -29,7 +29,3 @@ class WalletStartForm(FlaskForm):  # type: ignore[misc]
 
     def formats(self) -> list[CredentialFormat]:
         return FORMAT_CHOICES[self.credential_format.data]
-
-
-class SignOutForm(FlaskForm):  # type: ignore[misc]
-    submit = SubmitField("Sign out")

@@ -17,7 +17,8 @@ from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from .. import flows
-from ..extensions import db, limiter
+from ..database import write_transaction
+from ..extensions import limiter
 from ..login_sessions import delete_session
 from ..models import PendingAuthRequest
 from ..pending import binding_hash, get_by_authorization_id, get_request
@@ -27,7 +28,7 @@ from ..verification import ResponseCodeNotFound, current_authorizer
 from ..verification.pid import FLOW_SPECS, PID_ATTRIBUTES, requested_claims
 from ..web import BROWSER_NONCE_KEY, browser_nonce, error_response, render_page, settings
 from . import bp
-from .forms import SignOutForm, WalletStartForm
+from .forms import WalletStartForm
 
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 _CODE = re.compile(r"^[A-Za-z0-9._~-]{8,512}$")
@@ -304,9 +305,8 @@ def _callback_problem() -> Response:
 @bp.post("/signout")
 @login_required  # type: ignore[untyped-decorator]
 def signout() -> Response:
-    SignOutForm()  # CSRFProtect has checked the token already
-    delete_session(current_user.token)
-    db.session.commit()
+    with write_transaction():  # CSRFProtect has checked the form's token already
+        delete_session(current_user.token)
     logout_user()
     session.clear()
     return redirect(url_for("pages.landing"), 303)
