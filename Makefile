@@ -1,5 +1,7 @@
 # Demo Bank: `make run` serves the app, `make test` checks everything.
 PYTHON ?= python3
+HOST ?= 127.0.0.1
+PORT ?= 5000
 VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
@@ -24,9 +26,9 @@ install-dev: $(VENV)/.installed-dev
 upgrade: install
 	$(BIN)/flask db upgrade
 
-## run: create .venv, install, upgrade the database, serve on http://127.0.0.1:5000
+## run: create .venv, install, upgrade the database, serve on http://$(HOST):$(PORT)
 run: upgrade
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
 ## test: ruff, mypy --strict and pytest
 test: install-dev lint typecheck pytest
@@ -40,7 +42,7 @@ typecheck: install-dev
 pytest: install-dev
 	$(BIN)/python -m pytest
 
-## serve: production-style server (gunicorn) on $$PORT (default 8000)
+## serve: production-style server (gunicorn.conf.py) on the environment's PORT (default 8000)
 serve: upgrade
 	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
