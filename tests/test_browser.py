@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import threading
 from collections.abc import Iterator
 from decimal import Decimal
@@ -15,6 +14,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from tests.conftest import make_app
+from tests.helpers import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -27,12 +27,6 @@ def _require_browser() -> None:
     if os.environ.get("REQUIRE_BROWSER") == "1":
         pytest.fail("REQUIRE_BROWSER=1 but /usr/bin/chromium is missing (apt-get install chromium)")
     pytest.skip("Chromium not installed: apt-get install chromium to run the browser tests")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
