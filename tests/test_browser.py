@@ -180,3 +180,101 @@ def test_pages_have_no_console_errors_and_fit_a_small_phone(page, live_server):
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 320, (path, width)
     assert errors == []
+
+
+@pytest.fixture
+def vidos_live_server(database_url: str, fake_authorizer) -> Iterator[str]:
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    app = make_app(
+        database_url,
+        PUBLIC_BASE_URL=base_url,
+        AUTHORIZER="vidos",
+        VIDOS_AUTHORIZER_URL=fake_authorizer.url,
+        STATUS_CHECK_INTERVAL_SECONDS=0,
+    )
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield base_url
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+def test_waiting_page_rides_out_an_authorizer_outage(vidos_live_server, fake_authorizer, request):
+    from tests.vidos_fake import Canned
+
+    api = "/openid4/vp/v1_0"
+    fake_authorizer.on(
+        "POST",
+        f"{api}/authorizations",
+        Canned(
+            201,
+            {
+                "authorizationId": "a-1",
+                "expiresAt": "2030-01-01T00:00:00Z",
+                "nonce": "n",
+                "authorizeUrl": "openid4vp://?request_uri=x",
+                "authorizationEndpoint": "openid4vp://",
+            },
+        ),
+    )
+    status_path = f"{api}/authorizations/a-1/status"
+    fake_authorizer.on("GET", status_path, Canned(200, {"status": "pending"}))
+    _require_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+            ],
+        )
+        page = browser.new_page(base_url=vidos_live_server)
+        page.set_default_timeout(15_000)
+        try:
+            page.goto("/signup")
+            # "Browser wallet" is offered exactly when this browser has the DC API.
+            supported = page.evaluate("typeof window.DigitalCredential !== 'undefined'")
+            assert page.locator('input[value="dc_api"]').is_enabled() == supported
+            page.get_by_role("button", name="Sign up with EUDI Wallet").click()
+            page.get_by_role("img", name="QR code").wait_for()
+            fake_authorizer.on("GET", status_path, Canned(500, {"message": "down"}))
+            page.get_by_text("The identity service is unavailable right now").wait_for()
+            fake_authorizer.on("GET", status_path, Canned(200, {"status": "authorized"}))
+            fake_authorizer.on(
+                "GET",
+                f"{api}/authorizations/a-1/credentials",
+                Canned(
+                    200,
+                    {
+                        "authorizationId": "a-1",
+                        "credentials": [
+                            {
+                                "path": [0],
+                                "format": "dc+sd-jwt",
+                                "credentialType": "urn:eudi:pid:1",
+                                "claims": {
+                                    "family_name": "Rossi",
+                                    "given_name": "Mario",
+                                    "personal_administrative_number": "IT-1",
+                                },
+                            }
+                        ],
+                    },
+                ),
+            )
+            page.wait_for_url(re.compile(r"/profile\?welcome=1$"))
+            page.get_by_text("Welcome to Demo Bank").wait_for()
+        except Exception:
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+            raise
+        finally:
+            browser.close()

@@ -47,7 +47,14 @@
     fetch(statusUrl, { headers: { "Accept": "application/json" }, credentials: "same-origin" })
       .then(function (response) {
         if (response.status === 404) { stopped = true; window.location.reload(); return null; }
-        return response.json();
+        return response.json().then(function (result) {
+          // A passing outage (503) changes nothing on the server: say so and keep polling.
+          if (!response.ok) {
+            if (statusText && result.detail) { statusText.textContent = result.detail; }
+            return null;
+          }
+          return result;
+        });
       })
       .then(function (result) { if (result) { handle(result); } })
       .catch(function () { /* a network hiccup: try again on the next tick */ })
