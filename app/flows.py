@@ -306,16 +306,13 @@ def complete(authorizer: Authorizer, request_id: str) -> Outcome:
             # Claim the request first: only one caller gets past this line.
             if finish(request_id, "completed", FlowResult(status="authorized"), now=now):
                 result = _apply_effect(request_id, claims)
-                values: dict[str, Any] = {
-                    "status": "completed" if result.status == "authorized" else "failed",
-                    "result": result,
-                }
-                if result.user_id is not None:  # sign-up and sign-in: link to the account
-                    values["user_id"] = result.user_id
                 db.session.execute(
                     update(PendingAuthRequest)
                     .where(PendingAuthRequest.id == request_id)
-                    .values(**values)
+                    .values(
+                        status="completed" if result.status == "authorized" else "failed",
+                        result=result,
+                    )
                     .execution_options(synchronize_session=False)
                 )
     except IntegrityError:
@@ -342,13 +339,21 @@ def _apply_effect(request_id: str, claims: dict[str, Any]) -> FlowResult:
     assert request is not None
     meta = request.request_metadata
     identifier = claims.get("personal_administrative_number")
-    if isinstance(meta, SignupMeta):
-        return _signup(claims)
-    if isinstance(meta, SigninMeta):
-        user = get_user_by_identifier(str(identifier))
+    if isinstance(meta, SignupMeta | SigninMeta):
+        user = (
+            _signup(claims)
+            if isinstance(meta, SignupMeta)
+            else get_user_by_identifier(str(identifier))
+        )
         if user is None:
-            return FlowResult(status="not_found")
-        return FlowResult(status="authorized", user_id=user.id)
+            return FlowResult(
+                status="not_found" if isinstance(meta, SigninMeta) else "account_exists"
+            )
+        # The request now belongs to the account: its one login goes there, and a reset of
+        # the account deletes it (its result holds claims).
+        request.user_id = user.id
+        db.session.flush()
+        return FlowResult(status="authorized", claims=_public_claims(claims))
     account = db.session.scalar(select(User).where(User.id == request.user_id).with_for_update())
     if account is None:
         return FlowResult(status="error", error="Account not found")
@@ -398,10 +403,11 @@ def _apply_effect(request_id: str, claims: dict[str, Any]) -> FlowResult:
     return FlowResult(status="authorized", claims=_public_claims(claims), loan_reference=reference)
 
 
-def _signup(claims: dict[str, Any]) -> FlowResult:
+def _signup(claims: dict[str, Any]) -> User | None:
+    """The new account, or None when one exists for this identity already."""
     identifier = str(claims["personal_administrative_number"])
     if get_user_by_identifier(identifier) is not None:
-        return FlowResult(status="account_exists")
+        return None
     place = claims.get("place_of_birth") or {}
     address = ", ".join(p for p in (place.get("locality"), place.get("country")) if p)
     user = create_user(
@@ -416,7 +422,7 @@ def _signup(claims: dict[str, Any]) -> FlowResult:
             portrait=claims.get("picture"),
         )
     )
-    return FlowResult(status="authorized", user_id=user.id, claims=_public_claims(claims))
+    return user
 
 
 def _profile_update(account: User, meta: ProfileUpdateMeta, claims: dict[str, Any]) -> FlowResult:
@@ -446,8 +452,7 @@ def issue_login(request_id: str, session_ttl: timedelta) -> str | None:
             request is None
             or request.type not in ("signup", "signin")
             or request.status != "completed"
-            or request.result is None
-            or request.result.user_id is None
+            or request.user_id is None
         ):
             return None
         won = db.session.execute(
@@ -462,7 +467,7 @@ def issue_login(request_id: str, session_ttl: timedelta) -> str | None:
             return None
         formats: list[CredentialFormat] = list(request.request_metadata.credential_formats)
         mode: PresentationMode = "dc_api" if request.mode == "dc_api" else "direct_post"
-        return create_session(request.result.user_id, mode, formats, session_ttl)
+        return create_session(request.user_id, mode, formats, session_ttl)
 
 
 # -- the wallet callback ---------------------------------------------------------------

@@ -82,7 +82,6 @@ class FlowResult(Strict):
     error_info: ErrorInfo | None = None
     updated_fields: list[str] = []
     loan_reference: str | None = None
-    user_id: str | None = None
 
 
 FLOW_RESULT = TypeAdapter(FlowResult)

@@ -7,6 +7,7 @@ import os
 import re
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from werkzeug.serving import make_server
 
 from tests.conftest import make_app
 from tests.helpers import free_port
+from tests.vidos_fake import Canned
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -29,21 +31,25 @@ def _require_browser() -> None:
     pytest.skip("Chromium not installed: apt-get install chromium to run the browser tests")
 
 
-@pytest.fixture
-def live_server(database_url: str) -> Iterator[str]:
+@contextmanager
+def serving(database_url: str, **overrides: object) -> Iterator[str]:
+    """The app on a real HTTP server in a thread; yields its base URL."""
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    app = make_app(database_url, PUBLIC_BASE_URL=base_url, STATUS_CHECK_INTERVAL_SECONDS=1)
+    app = make_app(database_url, PUBLIC_BASE_URL=base_url, **overrides)
     server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield base_url
-    server.shutdown()
-    thread.join(timeout=10)
+    try:
+        yield base_url
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
 
 
-@pytest.fixture
-def page(live_server: str, request: pytest.FixtureRequest) -> Iterator[object]:
+@contextmanager
+def browser_page(base_url: str, node: pytest.Item) -> Iterator[object]:
+    """A page in headless Debian Chromium; a screenshot lands in tests/artifacts on failure."""
     _require_browser()
     from playwright.sync_api import sync_playwright
 
@@ -59,16 +65,45 @@ def page(live_server: str, request: pytest.FixtureRequest) -> Iterator[object]:
                 "--no-first-run",
             ],
         )
-        context = browser.new_context(base_url=live_server)
+        context = browser.new_context(base_url=base_url)
         context.set_default_timeout(15_000)
         page = context.new_page()
+        try:
+            yield page
+        finally:
+            report = getattr(node, "rep_call", None)
+            if report is not None and report.failed:
+                ARTIFACTS.mkdir(exist_ok=True)
+                page.screenshot(path=str(ARTIFACTS / f"{node.name}.png"), full_page=True)
+            context.close()
+            browser.close()
+
+
+@pytest.fixture
+def live_server(database_url: str) -> Iterator[str]:
+    with serving(database_url, STATUS_CHECK_INTERVAL_SECONDS=1) as base_url:
+        yield base_url
+
+
+@pytest.fixture
+def page(live_server: str, request: pytest.FixtureRequest) -> Iterator[object]:
+    with browser_page(live_server, request.node) as page:
         yield page
-        failed = getattr(request.node, "rep_call", None)
-        if failed is not None and failed.failed:
-            ARTIFACTS.mkdir(exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
-        context.close()
-        browser.close()
+
+
+@pytest.fixture
+def vidos_page(database_url: str, fake_authorizer, request: pytest.FixtureRequest):
+    """A page on a server that uses the spec-checking fake Vidos Authorizer."""
+    with (
+        serving(
+            database_url,
+            AUTHORIZER="vidos",
+            VIDOS_AUTHORIZER_URL=fake_authorizer.url,
+            STATUS_CHECK_INTERVAL_SECONDS=0,
+        ) as base_url,
+        browser_page(base_url, request.node) as page,
+    ):
+        yield page
 
 
 def euros(text: str) -> Decimal:
@@ -182,28 +217,8 @@ def test_pages_have_no_console_errors_and_fit_a_small_phone(page, live_server):
     assert errors == []
 
 
-@pytest.fixture
-def vidos_live_server(database_url: str, fake_authorizer) -> Iterator[str]:
-    port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    app = make_app(
-        database_url,
-        PUBLIC_BASE_URL=base_url,
-        AUTHORIZER="vidos",
-        VIDOS_AUTHORIZER_URL=fake_authorizer.url,
-        STATUS_CHECK_INTERVAL_SECONDS=0,
-    )
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield base_url
-    server.shutdown()
-    thread.join(timeout=10)
-
-
-def test_waiting_page_rides_out_an_authorizer_outage(vidos_live_server, fake_authorizer, request):
-    from tests.vidos_fake import Canned
-
+def test_waiting_page_rides_out_an_authorizer_outage(vidos_page, fake_authorizer):
+    page = vidos_page
     api = "/openid4/vp/v1_0"
     fake_authorizer.on(
         "POST",
@@ -221,60 +236,30 @@ def test_waiting_page_rides_out_an_authorizer_outage(vidos_live_server, fake_aut
     )
     status_path = f"{api}/authorizations/a-1/status"
     fake_authorizer.on("GET", status_path, Canned(200, {"status": "pending"}))
-    _require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-            ],
-        )
-        page = browser.new_page(base_url=vidos_live_server)
-        page.set_default_timeout(15_000)
-        try:
-            page.goto("/signup")
-            # "Browser wallet" is offered exactly when this browser has the DC API.
-            supported = page.evaluate("typeof window.DigitalCredential !== 'undefined'")
-            assert page.locator('input[value="dc_api"]').is_enabled() == supported
-            page.get_by_role("button", name="Sign up with EUDI Wallet").click()
-            page.get_by_role("img", name="QR code").wait_for()
-            fake_authorizer.on("GET", status_path, Canned(500, {"message": "down"}))
-            page.get_by_text("The identity service is unavailable right now").wait_for()
-            fake_authorizer.on("GET", status_path, Canned(200, {"status": "authorized"}))
-            fake_authorizer.on(
-                "GET",
-                f"{api}/authorizations/a-1/credentials",
-                Canned(
-                    200,
-                    {
-                        "authorizationId": "a-1",
-                        "credentials": [
-                            {
-                                "path": [0],
-                                "format": "dc+sd-jwt",
-                                "credentialType": "urn:eudi:pid:1",
-                                "claims": {
-                                    "family_name": "Rossi",
-                                    "given_name": "Mario",
-                                    "personal_administrative_number": "IT-1",
-                                },
-                            }
-                        ],
-                    },
-                ),
-            )
-            page.wait_for_url(re.compile(r"/profile\?welcome=1$"))
-            page.get_by_text("Welcome to Demo Bank").wait_for()
-        except Exception:
-            ARTIFACTS.mkdir(exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
-            raise
-        finally:
-            browser.close()
+    page.goto("/signup")
+    # "Browser wallet" is offered exactly when this browser has the DC API.
+    supported = page.evaluate("typeof window.DigitalCredential !== 'undefined'")
+    assert page.locator('input[value="dc_api"]').is_enabled() == supported
+    page.get_by_role("button", name="Sign up with EUDI Wallet").click()
+    page.get_by_role("img", name="QR code").wait_for()
+    fake_authorizer.on("GET", status_path, Canned(500, {"message": "down"}))
+    page.get_by_text("The identity service is unavailable right now").wait_for()
+    fake_authorizer.on("GET", status_path, Canned(200, {"status": "authorized"}))
+    claims = {
+        "family_name": "Rossi",
+        "given_name": "Mario",
+        "personal_administrative_number": "IT-1",
+    }
+    credential = {
+        "path": [0],
+        "format": "dc+sd-jwt",
+        "credentialType": "urn:eudi:pid:1",
+        "claims": claims,
+    }
+    fake_authorizer.on(
+        "GET",
+        f"{api}/authorizations/a-1/credentials",
+        Canned(200, {"authorizationId": "a-1", "credentials": [credential]}),
+    )
+    page.wait_for_url(re.compile(r"/profile\?welcome=1$"))
+    page.get_by_text("Welcome to Demo Bank").wait_for()
