@@ -64,7 +64,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
 
     with app.app_context():
         from .database import configure_engine
-        from .schema import ensure_schema
+        from .schema_version import ensure_schema
 
         configure_engine(db.engine)
         app.extensions["demobank.schema_current"] = ensure_schema(settings.auto_migrate)
@@ -108,10 +108,11 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     from .admin import bp as admin_bp
     from .auth import bp as auth_bp
     from .banking import bp as banking_bp
+    from .flows.views import bp as flows_bp
     from .pages import bp as pages_bp
     from .verification.sandbox import bp as sandbox_bp
 
-    for blueprint in (pages_bp, auth_bp, banking_bp, admin_bp):
+    for blueprint in (pages_bp, auth_bp, flows_bp, banking_bp, admin_bp):
         app.register_blueprint(blueprint)
     if settings.authorizer == "sandbox":
         app.register_blueprint(sandbox_bp)

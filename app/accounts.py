@@ -9,9 +9,9 @@ from datetime import timedelta
 from sqlalchemy import delete, select
 
 from .db_types import utcnow
-from .extensions import Model, db
+from .extensions import db
 from .ledger import record_movement
-from .models import ALL_MODELS, User
+from .models import User
 from .schemas import SeededMeta
 
 OPENING_BALANCE_CENTS = 1_245_000
@@ -76,22 +76,26 @@ def create_user(facts: NewAccount) -> User:
     return user
 
 
-def get_user(user_id: str) -> User | None:
-    return db.session.get(User, user_id)
-
-
 def get_user_by_identifier(identifier: str) -> User | None:
     return db.session.scalar(select(User).where(User.identifier == identifier))
 
 
-UPDATABLE_FIELDS = frozenset(
-    {"family_name", "given_name", "birth_date", "nationality", "email", "address", "portrait"}
-)
+# The profile a person may refresh from their wallet: PID attribute id -> account column.
+# The one table of profile fields (the form's choices and the update's effect read it).
+PROFILE_FIELDS: dict[str, str] = {
+    "family_name": "family_name",
+    "given_name": "given_name",
+    "birth_date": "birth_date",
+    "nationality": "nationality",
+    "email_address": "email",
+    "resident_address": "address",
+    "portrait": "portrait",
+}
 
 
 def update_user(user: User, changes: dict[str, str]) -> list[str]:
-    """Apply profile changes (known fields only) and return the names of the changed ones."""
-    unknown = set(changes) - UPDATABLE_FIELDS
+    """Apply profile changes (known columns only) and return the names of the changed ones."""
+    unknown = set(changes) - set(PROFILE_FIELDS.values())
     if unknown:
         raise ValueError(f"not updatable: {', '.join(sorted(unknown))}")
     changed = []
@@ -106,14 +110,3 @@ def delete_user(user_id: str) -> bool:
     """Delete an account; its sessions, requests and activities go with it (ON DELETE CASCADE)."""
     result = db.session.execute(delete(User).where(User.id == user_id))
     return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-def reset_everything() -> None:
-    """Empty every table in one transaction."""
-    from .database import write_transaction
-    from .verification.sandbox.models import SandboxAuthorization
-
-    with write_transaction() as session:
-        models: tuple[type[Model], ...] = (SandboxAuthorization, *ALL_MODELS)
-        for model in models:
-            session.execute(delete(model))

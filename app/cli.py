@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import timedelta
 from pathlib import Path
 
 import click
 from flask.cli import AppGroup
 
-from .accounts import reset_everything
-from .database import write_transaction
 from .extensions import db
-from .login_sessions import delete_expired_sessions
-from .pending import delete_stale_requests
+from .housekeeping import prune, reset_everything
 from .stats import collect, human_bytes
 
 demobank_cli = AppGroup("demobank", help="Operate Demo Bank: reset, backup, prune, stats.")
@@ -51,10 +47,11 @@ def backup_command(path: Path) -> None:
 @demobank_cli.command("prune")
 def prune_command() -> None:
     """Delete expired login sessions and verification requests older than a day."""
-    with write_transaction():
-        sessions = delete_expired_sessions()
-        requests = delete_stale_requests(timedelta(days=1))
-    click.echo(f"Deleted {sessions} expired sessions and {requests} old verification requests.")
+    pruned = prune()
+    click.echo(
+        f"Deleted {pruned.sessions} expired sessions and {pruned.requests} "
+        "old verification requests."
+    )
 
 
 @demobank_cli.command("stats")

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal, Protocol
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
 from sqlalchemy import JSON, DateTime
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
@@ -45,13 +45,21 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+class JSONShape(Protocol):
+    """What a JSON column needs of its pydantic shape (a `TypeAdapter` has both)."""
+
+    def validate_python(self, value: Any, /) -> Any: ...
+
+    def dump_python(self, value: Any, /, *, mode: Literal["json", "python"] = ...) -> Any: ...
+
+
 class ValidatedJSON(TypeDecorator[Any]):
     """A JSON column whose value is validated by a pydantic type on write and on read."""
 
     impl = JSON
     cache_ok = False
 
-    def __init__(self, adapter: TypeAdapter[Any], label: str) -> None:
+    def __init__(self, adapter: JSONShape, label: str) -> None:
         super().__init__()
         self.adapter = adapter
         self.label = label

@@ -5,16 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
 
 from sqlalchemy import select, update
 
 from .db_types import utcnow
 from .extensions import db
 from .models import Activity, User
-from .schemas import ActivityMeta
+from .schemas import ActivityMeta, ActivityType
 
-ActivityType = Literal["payment", "loan"]
 PAGE_SIZE = 20
 
 

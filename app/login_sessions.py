@@ -3,7 +3,6 @@ holds only its SHA-256, so a database leak does not hand out logins."""
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -12,12 +11,9 @@ from sqlalchemy import delete, select
 
 from .db_types import utcnow
 from .extensions import db
+from .hashing import sha256_hex
 from .models import LoginSession, User
 from .schemas import CredentialFormat, PresentationMode
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -37,7 +33,7 @@ def create_session(
     now = utcnow()
     db.session.add(
         LoginSession(
-            token_hash=hash_token(token),
+            token_hash=sha256_hex(token),
             user_id=user_id,
             mode=mode,
             credential_formats=list(credential_formats),
@@ -56,7 +52,7 @@ def resolve_token(token: str, now: datetime | None = None) -> ResolvedSession | 
     row = db.session.execute(
         select(LoginSession, User)
         .join(User, User.id == LoginSession.user_id)
-        .where(LoginSession.token_hash == hash_token(token))
+        .where(LoginSession.token_hash == sha256_hex(token))
         .where(LoginSession.expires_at > (now or utcnow()))
     ).first()
     if row is None:
@@ -65,17 +61,7 @@ def resolve_token(token: str, now: datetime | None = None) -> ResolvedSession | 
 
 
 def delete_session(token: str) -> None:
-    db.session.execute(delete(LoginSession).where(LoginSession.token_hash == hash_token(token)))
-
-
-def list_sessions(user_id: str) -> list[LoginSession]:
-    return list(
-        db.session.scalars(
-            select(LoginSession)
-            .where(LoginSession.user_id == user_id)
-            .order_by(LoginSession.created_at.desc())
-        )
-    )
+    db.session.execute(delete(LoginSession).where(LoginSession.token_hash == sha256_hex(token)))
 
 
 def delete_expired_sessions(now: datetime | None = None) -> int:

@@ -22,10 +22,15 @@ from .schemas import (
     ACTIVITY_META,
     FLOW_RESULT,
     FORMATS_LIST,
-    REQUEST_META,
     ActivityMeta,
+    ActivityType,
+    CredentialFormat,
+    FlowMeta,
+    FlowMetaColumn,
     FlowResult,
-    RequestMeta,
+    FlowType,
+    PresentationMode,
+    RequestStatus,
 )
 
 
@@ -68,8 +73,8 @@ class LoginSession(Model):
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    mode: Mapped[str] = mapped_column(String(16))
-    credential_formats: Mapped[list[str]] = mapped_column(
+    mode: Mapped[PresentationMode] = mapped_column(String(16))
+    credential_formats: Mapped[list[CredentialFormat]] = mapped_column(
         ValidatedJSON(FORMATS_LIST, "sessions.credential_formats")
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -77,19 +82,25 @@ class LoginSession(Model):
 
 
 class PendingAuthRequest(Model):
+    """One wallet presentation a flow waits for, from start to its one final status."""
+
     __tablename__ = "pending_auth_requests"
     __table_args__ = (Index("ix_pending_auth_requests_status_expires_at", "status", "expires_at"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
-    vidos_authorization_id: Mapped[str] = mapped_column(String(200), unique=True)
-    type: Mapped[str] = mapped_column(String(20))
-    mode: Mapped[str] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(16), default="pending", server_default="pending")
+    # The authorizer's id of this presentation (Vidos, or the sandbox's own).
+    authorization_id: Mapped[str] = mapped_column(String(200), unique=True)
+    type: Mapped[FlowType] = mapped_column(String(20))
+    mode: Mapped[PresentationMode] = mapped_column(String(16))
+    status: Mapped[RequestStatus] = mapped_column(
+        String(16), default="pending", server_default="pending"
+    )
     user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     browser_binding_hash: Mapped[str] = mapped_column(String(64))
     response_url: Mapped[str | None] = mapped_column(Text)
-    request_metadata: Mapped[RequestMeta] = mapped_column(
-        "metadata", ValidatedJSON(REQUEST_META, "pending_auth_requests.metadata")
+    # Also holds `kind` (the JSON validates on its own); code reads the flow from `type`.
+    request_metadata: Mapped[FlowMeta] = mapped_column(
+        "metadata", ValidatedJSON(FlowMetaColumn(), "pending_auth_requests.metadata")
     )
     result: Mapped[FlowResult | None] = mapped_column(
         ValidatedJSON(FLOW_RESULT, "pending_auth_requests.result")
@@ -98,8 +109,8 @@ class PendingAuthRequest(Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Added with the verification layer: the wallet's response code (hashed) so a reload
-    # of the callback shows the same outcome, and when the one login it may give was used.
+    # The wallet's response code (hashed) so a reload of the callback shows the same
+    # outcome, and when the one login a sign-up or sign-in may give was used.
     response_code_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     login_issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -113,7 +124,7 @@ class Activity(Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    type: Mapped[str] = mapped_column(String(16))
+    type: Mapped[ActivityType] = mapped_column(String(16))
     title: Mapped[str] = mapped_column(String(200))
     amount_cents: Mapped[int] = mapped_column(BigInteger)
     meta: Mapped[ActivityMeta] = mapped_column(ValidatedJSON(ACTIVITY_META, "activities.meta"))

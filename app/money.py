@@ -37,11 +37,17 @@ def parse_amount(text: str, max_cents: int = MAX_AMOUNT_CENTS) -> int:
     return cents
 
 
-def format_cents(cents: int, *, sign: bool = False) -> str:
-    """`1245000` -> `€12,450.00`; negatives as `-€87.45`; `sign=True` adds `+` when positive."""
+def format_cents(cents: int, *, sign: bool = False, symbol: bool = True) -> str:
+    """`1245000` -> `€12,450.00`; negatives as `-€87.45`; `sign=True` adds `+` when positive;
+    `symbol=False` leaves out the euro sign (`12,450.00`, as typed into the amount field)."""
     prefix = "-" if cents < 0 else ("+" if sign and cents > 0 else "")
     euros, rest = divmod(abs(cents), 100)
-    return f"{prefix}€{euros:,}.{rest:02d}"
+    return f"{prefix}{'€' if symbol else ''}{euros:,}.{rest:02d}"
+
+
+def euros_to_cents(euros: int) -> int:
+    """Whole euros as cents: the one conversion from euros."""
+    return euros * 100
 
 
 def cents_to_decimal_text(cents: int) -> str:

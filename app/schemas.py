@@ -1,15 +1,17 @@
-"""Pydantic shapes of every JSON column, checked on write and on read."""
+"""Pydantic shapes of every JSON column, checked on write and on read, and the small
+vocabularies (Literals) the typed columns use."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 CredentialFormat = Literal["sd-jwt", "mdoc"]
 PresentationMode = Literal["direct_post", "dc_api"]
 FlowType = Literal["signup", "signin", "payment", "loan", "profile_update"]
-FLOW_TYPES: tuple[FlowType, ...] = ("signup", "signin", "payment", "loan", "profile_update")
+RequestStatus = Literal["pending", "completed", "failed", "expired"]
+ActivityType = Literal["payment", "loan"]
 ShortText = Annotated[str, Field(max_length=200)]
 
 
@@ -24,20 +26,55 @@ class Presentation(Strict):
     dc_api_request: dict[str, Any] | None = None
 
 
-class _RequestMetaBase(Strict):
+class FlowMeta(Strict):
+    """What a verification request remembers about its flow (the `metadata` column).
+
+    Each flow kind subclasses it with a `kind: Literal[...]` default; defining the subclass
+    registers it, so the column can validate any registered kind.
+    """
+
+    by_kind: ClassVar[dict[str, type[FlowMeta]]] = {}
+
+    kind: str
     credential_formats: list[CredentialFormat] = Field(min_length=1, max_length=2)
     presentation: Presentation = Presentation()
 
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        default = cls.model_fields["kind"].default
+        if isinstance(default, str):
+            FlowMeta.by_kind[default] = cls
 
-class SignupMeta(_RequestMetaBase):
+
+class FlowMetaColumn:
+    """Validates the `metadata` column with the model registered for its `kind`."""
+
+    def validate_python(self, value: Any, /) -> FlowMeta:
+        if isinstance(value, FlowMeta):
+            value = value.model_dump()
+        kind = value.get("kind") if isinstance(value, dict) else None
+        model = FlowMeta.by_kind.get(kind) if isinstance(kind, str) else None
+        if model is None:
+            # Raised as pydantic's own error so ValidatedJSON reports it like any other.
+            raise ValidationError.from_exception_data(
+                "FlowMeta", [{"type": "missing", "loc": ("kind",), "input": value}]
+            )
+        return model.model_validate(value)
+
+    def dump_python(self, value: Any, /, *, mode: Literal["json", "python"] = "python") -> Any:
+        return value.model_dump(mode=mode)
+
+
+class SignupMeta(FlowMeta):
     kind: Literal["signup"] = "signup"
 
 
-class SigninMeta(_RequestMetaBase):
+class SigninMeta(FlowMeta):
     kind: Literal["signin"] = "signin"
 
 
-class PaymentMeta(_RequestMetaBase):
+class PaymentMeta(FlowMeta):
     kind: Literal["payment"] = "payment"
     transaction_id: Annotated[str, Field(min_length=1, max_length=64)]
     recipient: Annotated[str, Field(min_length=1, max_length=100)]
@@ -45,23 +82,16 @@ class PaymentMeta(_RequestMetaBase):
     reference: ShortText = ""
 
 
-class LoanMeta(_RequestMetaBase):
+class LoanMeta(FlowMeta):
     kind: Literal["loan"] = "loan"
     amount_cents: Annotated[int, Field(gt=0)]
     purpose: Annotated[str, Field(min_length=1, max_length=50)]
     term_months: Annotated[int, Field(gt=0, le=120)]
 
 
-class ProfileUpdateMeta(_RequestMetaBase):
+class ProfileUpdateMeta(FlowMeta):
     kind: Literal["profile_update"] = "profile_update"
     requested_claims: list[str] = Field(min_length=1, max_length=7)
-
-
-RequestMeta = Annotated[
-    SignupMeta | SigninMeta | PaymentMeta | LoanMeta | ProfileUpdateMeta,
-    Field(discriminator="kind"),
-]
-REQUEST_META = TypeAdapter[RequestMeta](RequestMeta)
 
 
 class ErrorInfo(Strict):
@@ -76,6 +106,8 @@ ResultStatus = Literal["authorized", "expired", "not_found", "account_exists", "
 
 
 class FlowResult(Strict):
+    """How a request ended. Keeps only what a page shows: never birth data or numbers."""
+
     status: ResultStatus
     claims: dict[str, Any] | None = None
     error: str | None = None

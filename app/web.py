@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import secrets
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask import Flask, current_app, jsonify, render_template, request, session
 from flask_wtf.csrf import CSRFError
@@ -17,6 +18,8 @@ from .verification import AuthorizerError, AuthorizerUnavailable
 from .verification.claims import image_data_url
 
 log = logging.getLogger(__name__)
+V = TypeVar("V", bound=Callable[..., Any])
+PROGRESS_STEPS = ("Intro", "Authenticate", "Action", "Finish")
 BROWSER_NONCE_KEY = "browser_nonce"
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -51,8 +54,19 @@ def browser_nonce() -> str:
     return nonce
 
 
+def json_view(view: V) -> V:
+    """Mark a view whose errors are answered as JSON (its callers are scripts)."""
+    view.json_errors = True  # type: ignore[attr-defined]
+    return view
+
+
 def wants_json() -> bool:
-    return request.path.endswith(("/status", "/complete")) or request.path == "/health"
+    """JSON for views marked `json_view`, or when the client prefers JSON to HTML."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    if getattr(view, "json_errors", False):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json"
 
 
 def render_page(template: str, status: int = 200, **context: Any) -> Response:
@@ -91,6 +105,7 @@ def _template_globals() -> dict[str, Any]:
     return {
         "sandbox_active": settings().authorizer == "sandbox",
         "dc_api_available": settings().authorizer == "vidos",
+        "steps": PROGRESS_STEPS,
     }
 
 

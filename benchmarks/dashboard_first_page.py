@@ -17,9 +17,10 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from app import create_app
-from app.accounts import NewAccount, create_user, reset_everything
+from app.accounts import NewAccount, create_user
 from app.database import write_transaction
 from app.extensions import db
+from app.housekeeping import reset_everything
 from app.login_sessions import create_session
 from app.models import Activity
 

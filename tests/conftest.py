@@ -6,8 +6,6 @@ Database tests run on SQLite always and on PostgreSQL too when TEST_DATABASE_URL
 
 from __future__ import annotations
 
-import os
-import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,41 +18,7 @@ from sqlalchemy import create_engine, text
 
 from app import create_app
 from app.extensions import db
-
-TEST_SECRET = "test-secret-key-0123456789"
-BASE_CONFIG: dict[str, Any] = {
-    "TESTING": True,
-    "SECRET_KEY": TEST_SECRET,
-    "AUTHORIZER": "sandbox",
-    "PUBLIC_BASE_URL": "http://localhost",
-    "RATELIMIT_ENABLED": False,
-    "STATUS_CHECK_INTERVAL_SECONDS": 0,
-    "LOG_LEVEL": "WARNING",
-}
-
-
-def postgres_url() -> str | None:
-    url = os.environ.get("TEST_DATABASE_URL")
-    if not url:
-        if os.environ.get("REQUIRE_POSTGRES") == "1":
-            pytest.fail("REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set")
-        return None
-    try:
-        engine = create_engine(url, connect_args={"connect_timeout": 5})
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        engine.dispose()
-    except Exception as exc:
-        if os.environ.get("REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"REQUIRE_POSTGRES=1 but PostgreSQL is unreachable: {exc}")
-        pytest.skip(f"PostgreSQL unreachable: {exc}")
-    return url
-
-
-def make_app(database_url: str, **overrides: Any) -> Flask:
-    return create_app(
-        {**BASE_CONFIG, "DATABASE_URL": database_url, "AUTO_MIGRATE": "0", **overrides}
-    )
+from tests.helpers import BASE_CONFIG, make_app, postgres_url
 
 
 @pytest.fixture(scope="session")
@@ -167,19 +131,6 @@ def fake_authorizer(httpserver: Any) -> Iterator[Any]:
     fake = FakeAuthorizer(httpserver)
     yield fake
     assert fake.violations == [], fake.violations
-
-
-CSRF_RE = re.compile(
-    r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"'
-)
-
-
-def csrf_token(client: FlaskClient, path: str) -> str:
-    """The CSRF token from a form page (as a browser would read it)."""
-    html = client.get(path).get_data(as_text=True)
-    match = CSRF_RE.search(html)
-    assert match, f"no CSRF token on {path}"
-    return match.group(1) or match.group(2)
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

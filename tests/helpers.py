@@ -1,17 +1,72 @@
-"""A browser-like wrapper around Flask's test client for walking through the flows."""
+"""Test helpers: the test app's settings, CSRF tokens, and a browser-like wrapper around
+Flask's test client for walking through the flows."""
 
 from __future__ import annotations
 
+import os
 import re
 import socket
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+import pytest
+from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
 from werkzeug.test import TestResponse
 
-from tests.conftest import csrf_token
+from app import create_app
+
+TEST_SECRET = "test-secret-key-0123456789"
+BASE_CONFIG: dict[str, Any] = {
+    "TESTING": True,
+    "SECRET_KEY": TEST_SECRET,
+    "AUTHORIZER": "sandbox",
+    "PUBLIC_BASE_URL": "http://localhost",
+    "RATELIMIT_ENABLED": False,
+    "STATUS_CHECK_INTERVAL_SECONDS": 0,
+    "LOG_LEVEL": "WARNING",
+}
+
+
+def postgres_url() -> str | None:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        if os.environ.get("REQUIRE_POSTGRES") == "1":
+            pytest.fail("REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set")
+        return None
+    try:
+        engine = create_engine(url, connect_args={"connect_timeout": 5})
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        engine.dispose()
+    except Exception as exc:
+        if os.environ.get("REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"REQUIRE_POSTGRES=1 but PostgreSQL is unreachable: {exc}")
+        pytest.skip(f"PostgreSQL unreachable: {exc}")
+    return url
+
+
+def make_app(database_url: str, **overrides: Any) -> Flask:
+    return create_app(
+        {**BASE_CONFIG, "DATABASE_URL": database_url, "AUTO_MIGRATE": "0", **overrides}
+    )
+
+
+CSRF_RE = re.compile(
+    r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"'
+)
+
+
+def csrf_token(client: FlaskClient, path: str) -> str:
+    """The CSRF token from a form page (as a browser would read it)."""
+    html = client.get(path).get_data(as_text=True)
+    match = CSRF_RE.search(html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1) or match.group(2)
+
+
 
 WALLET_RE = re.compile(r'href="(http://localhost/sandbox/wallet/[0-9a-f-]+)"')
 REQUEST_ID_RE = re.compile(r"/auth/([0-9a-f-]{36})")
@@ -89,3 +144,27 @@ class Browser:
         )
         assert response.status_code == 303, response.get_data(as_text=True)[:3000]
         return self.start("/send/confirm")
+
+
+def flow_request(
+    flow: str,
+    formats: list[str] | tuple[str, ...],
+    mode: str = "direct_post",
+    *,
+    transaction: dict[str, Any] | None = None,
+    origin: str | None = None,
+) -> Any:
+    """The presentation request a flow of kind `flow` sends (with `transaction` as given)."""
+    from app.flows.kinds import kind_of
+    from app.verification.pid import build_presentation_request
+
+    kind = kind_of(flow)
+    return build_presentation_request(
+        kind.attributes,
+        list(formats),  # type: ignore[arg-type]
+        mode,  # type: ignore[arg-type]
+        purpose=kind.purpose,
+        origin=origin,
+        transaction=transaction,
+        verifier_info=kind.verifier_info,
+    )

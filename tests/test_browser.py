@@ -14,8 +14,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from tests.conftest import make_app
-from tests.helpers import free_port
+from tests.helpers import free_port, make_app
 from tests.vidos_fake import Canned
 
 CHROMIUM = Path("/usr/bin/chromium")

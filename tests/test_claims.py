@@ -1,4 +1,5 @@
-"""Normalization of SD-JWT and mdoc shaped claims, and per-flow validation."""
+"""Normalization of SD-JWT and mdoc shaped claims into `VerifiedClaims`, and the check that
+a flow's required attributes arrived."""
 
 from __future__ import annotations
 
@@ -6,13 +7,16 @@ import base64
 
 import pytest
 
+from app.flows.kinds import kind_of
 from app.verification.claims import (
     MAX_TEXT,
     MissingClaims,
+    PlaceOfBirth,
+    VerifiedClaims,
     image_data_url,
     normalize_claims,
     normalize_credentials,
-    validate_for_flow,
+    require_attributes,
 )
 from app.verification.pid import MDOC_NAMESPACE, PID_ATTRIBUTES, build_dcql, claims_from_dcql
 from app.verification.sandbox.portraits import Look, portrait_png
@@ -34,18 +38,18 @@ SD_JWT = {
     "document_number": "T22000129",
     "address": {"formatted": "Heidestraße 17, 51147 Köln, DE"},
 }
-EXPECTED = {
-    "family_name": "Mustermann",
-    "given_name": "Erika",
-    "birthdate": "1984-08-12",
-    "nationalities": ["DE"],
-    "email": "erika@example.de",
-    "place_of_birth": {"locality": "Berlin", "country": "DE"},
-    "picture": f"data:image/png;base64,{PNG_B64}",
-    "personal_administrative_number": "DE-1",
-    "document_number": "T22000129",
-    "resident_address": "Heidestraße 17, 51147 Köln, DE",
-}
+EXPECTED = VerifiedClaims(
+    family_name="Mustermann",
+    given_name="Erika",
+    birth_date="1984-08-12",
+    nationality=("DE",),
+    email_address="erika@example.de",
+    birth_place=PlaceOfBirth(locality="Berlin", country="DE"),
+    portrait=f"data:image/png;base64,{PNG_B64}",
+    personal_administrative_number="DE-1",
+    document_number="T22000129",
+    resident_address="Heidestraße 17, 51147 Köln, DE",
+)
 MDOC = {
     MDOC_NAMESPACE: {
         "family_name": "Mustermann",
@@ -91,7 +95,7 @@ def test_mdoc_claims_normalize_to_the_same_set():
     ],
 )
 def test_sd_jwt_address_variants(address, text):
-    assert normalize_claims({"address": address}, "dc+sd-jwt")["resident_address"] == text
+    assert normalize_claims({"address": address}, "dc+sd-jwt").resident_address == text
 
 
 def test_mdoc_address_from_parts():
@@ -104,16 +108,16 @@ def test_mdoc_address_from_parts():
             "resident_country": "PL",
         }
     }
-    assert normalize_claims(claims, "mso_mdoc")["resident_address"] == (
+    assert normalize_claims(claims, "mso_mdoc").resident_address == (
         "ul. Floriańska 3, 31-019 Kraków, PL"
     )
 
 
 @pytest.mark.parametrize(
-    ("value", "expected"), [("DE", ["DE"]), (["ES", "AR"], ["ES", "AR"]), ([], None), ("", None)]
+    ("value", "expected"), [("DE", ("DE",)), (["ES", "AR"], ("ES", "AR")), ([], ()), ("", ())]
 )
 def test_nationality_string_or_list(value, expected):
-    assert normalize_claims({"nationalities": value}, "dc+sd-jwt").get("nationalities") == expected
+    assert normalize_claims({"nationalities": value}, "dc+sd-jwt").nationality == expected
 
 
 def test_every_mapped_attribute_has_both_paths():
@@ -141,13 +145,13 @@ def test_strings_are_capped_and_cleaned():
     claims = normalize_claims(
         {"family_name": "A" * 5000, "given_name": "Jo\x00hn\x1b"}, "dc+sd-jwt"
     )
-    assert len(claims["family_name"]) == MAX_TEXT
-    assert claims["given_name"] == "John"
+    assert len(claims.family_name) == MAX_TEXT
+    assert claims.given_name == "John"
 
 
 def test_non_string_claims_are_ignored():
     claims = normalize_claims({"family_name": {"x": 1}, "given_name": ["a"]}, "dc+sd-jwt")
-    assert "family_name" not in claims and "given_name" not in claims
+    assert claims.family_name is None and claims.given_name is None
 
 
 @pytest.mark.parametrize(
@@ -203,16 +207,16 @@ def test_portraits(value, kept, caplog):
 )
 def test_missing_required_claims_name_the_attribute(flow, claims, missing):
     with pytest.raises(MissingClaims) as caught:
-        validate_for_flow(flow, claims)
+        require_attributes(VerifiedClaims(**claims), kind_of(flow).required)
     assert caught.value.missing == missing
     for name in missing:
         assert name in str(caught.value)
 
 
 def test_valid_flow_claims_pass():
-    claims = {"personal_administrative_number": "1", "family_name": "A", "given_name": "B"}
-    assert validate_for_flow("payment", claims) is claims
-    assert validate_for_flow("profile_update", {}) == {}
+    claims = VerifiedClaims(personal_administrative_number="1", family_name="A", given_name="B")
+    require_attributes(claims, kind_of("payment").required)
+    require_attributes(VerifiedClaims(), kind_of("profile_update").required)
 
 
 def test_credentials_are_merged():
@@ -223,4 +227,4 @@ def test_credentials_are_merged():
             {"format": "dc+sd-jwt", "claims": "not a dict"},
         ]
     )
-    assert merged == {"family_name": "A", "given_name": "B"}
+    assert merged == VerifiedClaims(family_name="A", given_name="B")

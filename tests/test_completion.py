@@ -8,13 +8,14 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from app import flows
 from app.accounts import NewAccount, create_user
 from app.database import write_transaction
 from app.extensions import db
+from app.flows import engine
 from app.models import PendingAuthRequest, User
 from app.schemas import ProfileUpdateMeta, SignupMeta
 from app.verification.base import CreatedAuthorization, StatusResult
+from app.verification.claims import normalize_claims
 
 
 @dataclass
@@ -34,7 +35,7 @@ class StubAuthorizer:
         return StatusResult("authorized")
 
     def get_claims(self, authorization_id):
-        return dict(self.claims)
+        return normalize_claims(dict(self.claims), "dc+sd-jwt")
 
     def forward_dc_api_response(self, authorization_id, origin, response):
         return "authorized"
@@ -53,8 +54,8 @@ def test_profile_update_with_a_disclosed_other_identity_is_refused(app):
         user = account()
         stub = StubAuthorizer({"personal_administrative_number": "PL-9", "family_name": "New"})
         meta = ProfileUpdateMeta(credential_formats=["sd-jwt"], requested_claims=["family_name"])
-        request = flows.start_flow(stub, meta, "direct_post", "nonce", user_id=user.id)
-        outcome = flows.complete(stub, request.id)
+        request = engine.start(stub, meta, "direct_post", "nonce", user_id=user.id)
+        outcome = engine.complete(stub, request)
         assert outcome.status == "rejected" and outcome.title == "Identity mismatch"
         db.session.expire_all()
         assert db.session.get(User, user.id).family_name == "Old"
@@ -69,8 +70,8 @@ def test_profile_update_changes_only_requested_and_received_fields(app):
         meta = ProfileUpdateMeta(
             credential_formats=["sd-jwt"], requested_claims=["family_name", "email_address"]
         )
-        request = flows.start_flow(stub, meta, "direct_post", "nonce", user_id=user.id)
-        assert flows.complete(stub, request.id).status == "authorized"
+        request = engine.start(stub, meta, "direct_post", "nonce", user_id=user.id)
+        assert engine.complete(stub, request).status == "authorized"
         db.session.expire_all()
         stored = db.session.get(User, user.id)
         assert stored.family_name == "New" and stored.given_name == "Name" and stored.email is None
@@ -82,10 +83,10 @@ def test_profile_update_changes_only_requested_and_received_fields(app):
 def test_missing_claims_fail_the_flow_naming_the_attribute(app):
     with app.app_context():
         stub = StubAuthorizer({"personal_administrative_number": "X-1", "family_name": "A"})
-        request = flows.start_flow(
+        request = engine.start(
             stub, SignupMeta(credential_formats=["mdoc"]), "direct_post", "n"
         )
-        outcome = flows.complete(stub, request.id)
+        outcome = engine.complete(stub, request)
         assert outcome.status == "error" and outcome.title == "Missing information"
         assert "Given name" in outcome.detail
         assert db.session.scalar(select(User)) is None
@@ -102,10 +103,10 @@ def test_signup_address_comes_from_place_of_birth(app):
                 "place_of_birth": {"locality": "Lyon", "country": "FR"},
             }
         )
-        request = flows.start_flow(
+        request = engine.start(
             stub, SignupMeta(credential_formats=["mdoc"]), "direct_post", "n"
         )
-        assert flows.complete(stub, request.id).status == "authorized"
+        assert engine.complete(stub, request).status == "authorized"
         created = db.session.scalar(select(User))
         assert created.address == "Lyon, FR" and created.nationality == "FR, BE"
 
@@ -115,11 +116,11 @@ def test_completion_is_idempotent(app):
         stub = StubAuthorizer(
             {"personal_administrative_number": "X-1", "family_name": "A", "given_name": "B"}
         )
-        request = flows.start_flow(
+        request = engine.start(
             stub, SignupMeta(credential_formats=["mdoc"]), "direct_post", "n"
         )
-        first = flows.complete(stub, request.id)
-        second = flows.complete(stub, request.id)
+        first = engine.complete(stub, request)
+        second = engine.complete(stub, request)
         assert first == second and first.status == "authorized"
         assert len(db.session.scalars(select(User)).all()) == 1
 
@@ -147,7 +148,7 @@ def test_transaction_is_bound_into_the_request(app, flow):
                 term_months=24,
             )
         )
-        flows.start_flow(stub, meta, "direct_post", "n", user_id=user.id)
+        engine.start(stub, meta, "direct_post", "n", user_id=user.id)
         data = decode_transaction_data(stub.created[0].transaction_data[0])
         assert data["credential_ids"] == ["pid_sd_jwt", "pid_mdoc"]
         if flow == "payment":

@@ -11,16 +11,18 @@ from sqlalchemy import create_engine, inspect, select, text
 from sqlalchemy.exc import IntegrityError, StatementError
 
 from app import create_app
-from app.accounts import NewAccount, create_user, delete_user, get_user, reset_everything
+from app.accounts import NewAccount, create_user, delete_user
 from app.database import write_transaction
 from app.db_types import StoredDataError
 from app.extensions import db
+from app.flows.requests import create_request, finish, get_request
+from app.housekeeping import reset_everything
 from app.login_sessions import create_session, resolve_token
 from app.models import Activity, LoginSession, PendingAuthRequest, User
-from app.pending import create_request, finish, get_request
 from app.schemas import FlowResult, SigninMeta
-from tests.conftest import BASE_CONFIG, postgres_url
+from tests.helpers import BASE_CONFIG, postgres_url
 
+NOW = datetime(2026, 11, 30, 12, 0)
 EXPECTED_TABLES = {
     "users",
     "sessions",
@@ -40,11 +42,11 @@ def make_user(identifier: str = "DE-1") -> User:
 def make_request(user_id: str | None = None, authorization_id: str = "auth-1") -> str:
     with write_transaction():
         request = create_request(
-            "signin",
+            SigninMeta(credential_formats=["sd-jwt"]),
             "direct_post",
             authorization_id,
             "nonce",
-            SigninMeta(credential_formats=["sd-jwt"]),
+            timedelta(minutes=10),
             user_id=user_id,
         )
     return request.id
@@ -82,6 +84,46 @@ def test_migrations_build_the_schema_on_empty_databases_and_check_is_clean(tmp_p
             db.engine.dispose()
         check = runner.invoke(args=["db", "check"])
         assert check.exit_code == 0, check.output
+
+
+def test_authorization_id_rename_keeps_rows_on_upgrade_and_downgrade(tmp_path):
+    """0004 renames vidos_authorization_id: rows written at 0003 survive both ways."""
+    insert = text(
+        "INSERT INTO pending_auth_requests (id, {column}, type, mode, status, "
+        "browser_binding_hash, metadata, created_at, expires_at) VALUES ('r-1', 'auth-old', "
+        "'signin', 'direct_post', 'pending', 'h', :meta, :now, :now)"
+    )
+    meta = '{"kind": "signin", "credential_formats": ["sd-jwt"]}'
+    for url in empty_database_urls(tmp_path):
+        app = create_app({**BASE_CONFIG, "DATABASE_URL": url, "AUTO_MIGRATE": "0"})
+        runner = app.test_cli_runner()
+        assert runner.invoke(args=["db", "upgrade", "0003"]).exit_code == 0
+        with app.app_context():
+            with db.engine.begin() as conn:
+                column = "vidos_authorization_id"
+                conn.execute(text(insert.text.format(column=column)), {"meta": meta, "now": NOW})
+            db.engine.dispose()
+        assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+        with app.app_context():
+            stored = db.session.get(PendingAuthRequest, "r-1")
+            assert stored.authorization_id == "auth-old" and stored.type == "signin"
+            with pytest.raises(IntegrityError), db.engine.begin() as conn:
+                conn.execute(
+                    text(insert.text.format(column="authorization_id").replace("'r-1'", "'r-2'")),
+                    {"meta": meta, "now": NOW},
+                )
+            db.session.remove()
+            db.engine.dispose()
+        assert runner.invoke(args=["db", "downgrade", "0003"]).exit_code == 0
+        with app.app_context():
+            with db.engine.connect() as conn:
+                kept = (
+                    conn.execute(text("SELECT vidos_authorization_id FROM pending_auth_requests"))
+                    .scalars()
+                    .all()
+                )
+            assert kept == ["auth-old"]
+            db.engine.dispose()
 
 
 def test_db_check_detects_drift(tmp_path):
@@ -159,14 +201,14 @@ def test_check_constraint_refuses_negative_balance(any_app):
                 text("UPDATE users SET balance_cents = -1 WHERE id = :id"), {"id": user.id}
             )
         db.session.rollback()
-        assert get_user(user.id).balance_cents > 0
+        assert db.session.get(User, user.id).balance_cents > 0
 
 
 def test_timestamps_are_aware_utc(any_app):
     with any_app.app_context():
         user = make_user()
         db.session.expire_all()
-        created = get_user(user.id).created_at
+        created = db.session.get(User, user.id).created_at
         assert created.tzinfo is not None and created.utcoffset() == timedelta(0)
         with pytest.raises(Exception, match="naive"), write_transaction():
             db.session.execute(
@@ -191,7 +233,7 @@ def test_invalid_metadata_is_refused_on_write(any_app):
             db.session.execute(
                 PendingAuthRequest.__table__.insert().values(
                     id="r1",
-                    vidos_authorization_id="a1",
+                    authorization_id="a1",
                     type="payment",
                     mode="direct_post",
                     status="pending",

@@ -17,9 +17,10 @@ from app.accounts import (
 )
 from app.database import write_transaction
 from app.extensions import db
+from app.flows.kinds import kind_of
+from app.flows.requests import create_request
 from app.ledger import InsufficientFunds, list_activity, record_movement
 from app.models import Activity
-from app.pending import TIME_TO_LIVE, create_request
 from app.schemas import LoanActivityMeta, PaymentActivityMeta, PaymentMeta, SeededMeta
 
 
@@ -128,19 +129,21 @@ def test_request_time_to_live_by_type(app):
         now = datetime.now(UTC)
         with write_transaction():
             request = create_request(
-                "payment",
-                "direct_post",
-                "a-1",
-                "nonce",
                 PaymentMeta(
                     credential_formats=["mdoc"],
                     transaction_id="txn-1",
                     recipient="R",
                     amount_cents=1,
                 ),
+                "direct_post",
+                "a-1",
+                "nonce",
+                kind_of("payment").time_to_live,
                 now=now,
             )
+        assert request.type == "payment"
         assert request.expires_at - request.created_at == timedelta(minutes=5)
-        assert TIME_TO_LIVE["signup"] == TIME_TO_LIVE["signin"] == timedelta(minutes=10)
-        assert TIME_TO_LIVE["profile_update"] == timedelta(minutes=10)
-        assert TIME_TO_LIVE["loan"] == timedelta(minutes=5)
+        ttl = {name: kind_of(name).time_to_live for name in ("signup", "signin", "loan")}
+        assert ttl["signup"] == ttl["signin"] == timedelta(minutes=10)
+        assert kind_of("profile_update").time_to_live == timedelta(minutes=10)
+        assert ttl["loan"] == timedelta(minutes=5)

@@ -12,15 +12,14 @@ from app.database import write_transaction
 from app.extensions import db
 from app.verification import current_authorizer
 from app.verification.base import AuthorizerRefused, ResponseCodeNotFound
-from app.verification.pid import build_presentation_request
 from app.verification.sandbox.identities import BUILT_IN_IDENTITIES
 from app.verification.sandbox.models import SandboxAuthorization
-from tests.conftest import csrf_token
+from tests.helpers import csrf_token, flow_request
 
 
 def create(app, flow="signup", formats=("sd-jwt", "mdoc"), transaction=None):
     with app.app_context():
-        request = build_presentation_request(
+        request = flow_request(
             flow, list(formats), "direct_post", transaction=transaction
         )
         return current_authorizer().create_authorization(request)
@@ -79,10 +78,10 @@ def test_wallet_page_decodes_transaction_details(app, client):
 @pytest.mark.parametrize(
     ("fmt", "identity", "expected"),
     [
-        ("sd-jwt", "erika", {"family_name": "Mustermann", "nationalities": ["DE"]}),
-        ("mdoc", "erika", {"family_name": "Mustermann", "nationalities": ["DE"]}),
-        ("mdoc", "lucia", {"given_name": "Lucía", "nationalities": ["ES", "AR"]}),
-        ("sd-jwt", "jan", {"family_name": "Kowalski", "birthdate": "1978-11-02"}),
+        ("sd-jwt", "erika", {"family_name": "Mustermann", "nationality": ("DE",)}),
+        ("mdoc", "erika", {"family_name": "Mustermann", "nationality": ("DE",)}),
+        ("mdoc", "lucia", {"given_name": "Lucía", "nationality": ("ES", "AR")}),
+        ("sd-jwt", "jan", {"family_name": "Kowalski", "birth_date": "1978-11-02"}),
     ],
 )
 def test_share_cycle_with_each_format(app, client, fmt, identity, expected):
@@ -93,8 +92,8 @@ def test_share_cycle_with_each_format(app, client, fmt, identity, expected):
         assert authorizer.get_status(created.authorization_id).status == "authorized"
         claims = authorizer.get_claims(created.authorization_id)
         for key, value in expected.items():
-            assert claims[key] == value
-        assert claims["picture"].startswith("data:image/png;base64,")
+            assert getattr(claims, key) == value
+        assert claims.portrait.startswith("data:image/png;base64,")
         row = db.session.get(SandboxAuthorization, created.authorization_id)
         shape = row.credentials[0]
         assert shape["format"] == ("mso_mdoc" if fmt == "mdoc" else "dc+sd-jwt")
@@ -133,8 +132,8 @@ def test_custom_identity(app, client):
     )
     with app.app_context():
         claims = current_authorizer().get_claims(created.authorization_id)
-    assert claims["given_name"] == "Ana" and claims["nationalities"] == ["PT"]
-    assert claims["personal_administrative_number"] == "PT-555"
+    assert claims.given_name == "Ana" and claims.nationality == ("PT",)
+    assert claims.personal_administrative_number == "PT-555"
 
 
 def test_custom_identity_needs_its_fields(app, client):
@@ -209,7 +208,7 @@ def test_expired_response_code_is_refused(app, client):
 
 def test_sandbox_has_no_dc_api(app):
     with app.app_context():
-        request = build_presentation_request(
+        request = flow_request(
             "signin", ["sd-jwt"], "dc_api", origin="http://localhost"
         )
         with pytest.raises(AuthorizerRefused):

@@ -9,8 +9,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import PendingAuthRequest
-from tests.conftest import csrf_token, make_app
-from tests.helpers import Browser
+from tests.helpers import Browser, csrf_token, make_app
 
 
 @pytest.fixture
@@ -217,3 +216,14 @@ def test_health_degraded_when_the_database_is_gone(database_url, tmp_path):
     assert (
         response.get_json()["database"] == "error" and response.get_json()["status"] == "degraded"
     )
+
+
+def test_errors_are_json_for_json_views_and_for_clients_that_ask(client):
+    status = client.get("/auth/00000000-0000-4000-8000-000000000000/status")
+    assert status.status_code == 404 and status.get_json()["status"] == "error"
+    page = client.get("/no-such-page")
+    assert page.status_code == 404 and page.mimetype == "text/html"
+    asked = client.get("/no-such-page", headers={"Accept": "application/json"})
+    assert asked.status_code == 404 and asked.get_json()["title"] == "Page not found"
+    browser = client.get("/no-such-page", headers={"Accept": "text/html,*/*;q=0.8"})
+    assert browser.mimetype == "text/html"

@@ -14,8 +14,9 @@ from app.verification.base import (
     AuthorizerUnavailable,
     ResponseCodeNotFound,
 )
-from app.verification.pid import build_presentation_request
+from app.verification.claims import VerifiedClaims
 from app.verification.vidos import VidosAuthorizer
+from tests.helpers import flow_request
 from tests.vidos_fake import Canned
 
 API = "/openid4/vp/v1_0"
@@ -72,7 +73,7 @@ def test_health(fake, client):
 @pytest.mark.parametrize("formats", [["sd-jwt"], ["mdoc"], ["sd-jwt", "mdoc"]])
 def test_create_direct_post(fake, client, formats):
     fake.on("POST", f"{API}/authorizations", Canned(201, CREATED_DIRECT))
-    request = build_presentation_request("signup", formats, "direct_post")
+    request = flow_request("signup", formats, "direct_post")
     created = client.create_authorization(request)
     assert created.authorization_id == AUTH_ID
     assert created.authorize_url == CREATED_DIRECT["authorizeUrl"]
@@ -91,7 +92,7 @@ def test_create_direct_post(fake, client, formats):
 
 def test_create_dc_api(fake, client):
     fake.on("POST", f"{API}/authorizations", Canned(201, CREATED_DC))
-    request = build_presentation_request(
+    request = flow_request(
         "signin", ["sd-jwt", "mdoc"], "dc_api", origin="https://bank.example"
     )
     created = client.create_authorization(request)
@@ -114,7 +115,7 @@ def test_payment_binds_transaction_data(fake, client, formats):
         "transaction_id": "txn-1",
     }
     client.create_authorization(
-        build_presentation_request("payment", formats, "direct_post", transaction=transaction)
+        flow_request("payment", formats, "direct_post", transaction=transaction)
     )
     (body,) = fake.calls("POST", f"{API}/authorizations")
     parameters = body["responseTypeParameters"]
@@ -138,7 +139,7 @@ def test_loan_binds_transaction_data(fake, client):
         "term": "24 months",
     }
     client.create_authorization(
-        build_presentation_request("loan", ["mdoc"], "direct_post", transaction=transaction)
+        flow_request("loan", ["mdoc"], "direct_post", transaction=transaction)
     )
     (body,) = fake.calls("POST", f"{API}/authorizations")
     data = decode(body["responseTypeParameters"]["transaction_data"][0])
@@ -240,13 +241,13 @@ def test_claims_are_normalized(fake, client):
     }
     fake.on("GET", f"{API}/authorizations/{AUTH_ID}/credentials", Canned(200, credentials))
     claims = client.get_claims(AUTH_ID)
-    assert claims == {
-        "family_name": "Rossi",
-        "given_name": "Mario",
-        "birthdate": "1980-01-02",
-        "nationalities": ["IT"],
-        "personal_administrative_number": "IT-1",
-    }
+    assert claims == VerifiedClaims(
+        family_name="Rossi",
+        given_name="Mario",
+        birth_date="1980-01-02",
+        nationality=("IT",),
+        personal_administrative_number="IT-1",
+    )
 
 
 def test_forward_dc_api_jwt_and_vp_token(fake, client):
@@ -305,7 +306,7 @@ def test_get_is_retried_on_5xx_but_post_is_not(fake, client):
     assert len(fake.calls("GET", status_path)) == 2
     fake.on("POST", f"{API}/authorizations", Canned(500, {"message": "Internal"}))
     with pytest.raises(AuthorizerUnavailable):
-        client.create_authorization(build_presentation_request("signin", ["sd-jwt"], "direct_post"))
+        client.create_authorization(flow_request("signin", ["sd-jwt"], "direct_post"))
     assert len(fake.calls("POST", f"{API}/authorizations")) == 1
 
 

@@ -9,8 +9,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import LoginSession, PendingAuthRequest, User
-from tests.conftest import make_app
-from tests.helpers import Browser
+from tests.helpers import Browser, make_app
 from tests.vidos_fake import Canned
 
 API = "/openid4/vp/v1_0"

@@ -13,8 +13,8 @@ from werkzeug.wrappers import Response
 from wtforms import PasswordField, SubmitField
 from wtforms.validators import DataRequired
 
-from ..accounts import reset_everything
 from ..extensions import limiter
+from ..housekeeping import reset_everything
 from ..stats import collect, human_bytes
 from ..web import render_page, settings
 

@@ -1,4 +1,4 @@
-"""Sign-up, sign-in, sign-out, the verification waiting page and the wallet callback."""
+"""Sign-up, sign-in and sign-out pages (the verification itself is the flows wing's)."""
 
 from flask import Blueprint
 

@@ -9,9 +9,14 @@ from wtforms import SelectField, SelectMultipleField, StringField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..flows import LOAN_AMOUNTS_EUR, LOAN_PURPOSES, LOAN_TERMS_MONTHS
-from ..money import AmountError, format_cents, parse_amount
-from ..verification.pid import PID_ATTRIBUTES, PROFILE_UPDATE_CHOICES
+from ..accounts import PROFILE_FIELDS
+from ..money import AmountError, euros_to_cents, format_cents, parse_amount
+from ..verification.pid import PID_ATTRIBUTES
+
+# The loan product: what can be applied for.
+LOAN_PURPOSES = ("Car", "Home Improvement", "Education", "Other")
+LOAN_AMOUNTS_EUR = (5_000, 10_000, 25_000, 50_000)
+LOAN_TERMS_MONTHS = (12, 24, 36, 48)
 
 
 class PaymentForm(FlaskForm):  # type: ignore[misc]
@@ -48,7 +53,7 @@ class ConfirmForm(FlaskForm):  # type: ignore[misc]
 class LoanForm(FlaskForm):  # type: ignore[misc]
     amount = SelectField(
         "Amount",
-        choices=[(str(a), format_cents(a * 100)) for a in LOAN_AMOUNTS_EUR],
+        choices=[(str(a), format_cents(euros_to_cents(a))) for a in LOAN_AMOUNTS_EUR],
         default=str(LOAN_AMOUNTS_EUR[1]),
     )
     purpose = SelectField("Purpose", choices=[(p, p) for p in LOAN_PURPOSES])
@@ -57,16 +62,24 @@ class LoanForm(FlaskForm):  # type: ignore[misc]
     )
     submit = SubmitField("Submit application")
 
+    @property
+    def amount_cents(self) -> int:
+        return euros_to_cents(int(self.amount.data))
+
 
 class ProfileUpdateForm(FlaskForm):  # type: ignore[misc]
     claims = SelectMultipleField(
         "What to update from your wallet",
-        choices=[(c, PID_ATTRIBUTES[c].display_name) for c in PROFILE_UPDATE_CHOICES],
+        choices=[(c, PID_ATTRIBUTES[c].display_name) for c in PROFILE_FIELDS],
         option_widget=CheckboxInput(),
         widget=ListWidget(prefix_label=False),
         validators=[DataRequired("Pick at least one thing to update.")],
     )
     submit = SubmitField("Update from wallet")
+
+    def picked(self) -> list[str]:
+        """The chosen attributes, once each, in the order of the profile."""
+        return [c for c in PROFILE_FIELDS if c in (self.claims.data or [])]
 
 
 class ResetForm(FlaskForm):  # type: ignore[misc]

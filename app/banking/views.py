@@ -2,30 +2,33 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
-from flask import abort, redirect, render_template, request, session, url_for
+from flask import redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, logout_user
 from werkzeug.wrappers import Response
 
-from .. import flows
 from ..accounts import delete_user
-from ..auth.views import PROGRESS_STEPS, begin, owned_request, rate_limited
 from ..database import write_transaction
+from ..flows.web import begin, completed_request, rate_limited
 from ..ledger import list_activity
-from ..models import PendingAuthRequest
-from ..schemas import LoanMeta, PaymentMeta, ProfileUpdateMeta
+from ..schemas import ActivityType, LoanMeta, PaymentMeta, ProfileUpdateMeta
 from ..web import render_page
 from . import bp
 from .forms import ConfirmForm, LoanForm, PaymentForm, ProfileUpdateForm, ResetForm
 
 PAYMENT_DRAFT = "payment_draft"
 RECENT_PAYEES = (
-    ("Landlord - Rent", "1,200.00"),
-    ("Electric Company", "85.00"),
-    ("Insurance Co.", "150.00"),
+    ("Landlord - Rent", 120_000),
+    ("Electric Company", 8_500),
+    ("Insurance Co.", 15_000),
 )
-ACTIVITY_FILTERS = {"all": None, "payments": "payment", "loans": "loan"}
+ACTIVITY_FILTERS: dict[str, ActivityType | None] = {
+    "all": None,
+    "payments": "payment",
+    "loans": "loan",
+}
 
 
 @bp.before_request
@@ -39,16 +42,19 @@ def _session_choice() -> dict[str, Any]:
     return {"mode": login.mode, "formats": list(login.credential_formats)}
 
 
+def _page_number(raw: str) -> int:
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 7 else 1
+
+
 @bp.get("/dashboard")
 def dashboard() -> str:
     selected = request.args.get("filter", "all")
     if selected not in ACTIVITY_FILTERS:
         selected = "all"
-    page = request.args.get("page", "1")
     activity = list_activity(
         current_user.id,
-        ACTIVITY_FILTERS[selected],  # type: ignore[arg-type]
-        page=int(page) if page.isdigit() and len(page) < 7 else 1,
+        ACTIVITY_FILTERS[selected],
+        page=_page_number(request.args.get("page", "1")),
     )
     return render_template(
         "banking/dashboard.html", account=current_user.account, activity=activity, selected=selected
@@ -71,13 +77,12 @@ def send() -> str | Response:
         return redirect(url_for("banking.send_confirm"), 303)
     status = 400 if request.method == "POST" else 200
     return render_page(
-        "banking/send.html",
-        status,
-        form=form,
-        account=account,
-        payees=RECENT_PAYEES,
-        steps=PROGRESS_STEPS,
+        "banking/send.html", status, form=form, account=account, payees=RECENT_PAYEES
     )
+
+
+def new_transaction_id() -> str:
+    return "txn-" + secrets.token_hex(8)
 
 
 @bp.route("/send/confirm", methods=["GET", "POST"])
@@ -88,47 +93,38 @@ def send_confirm() -> str | Response:
         return redirect(url_for("banking.send"))
     form = ConfirmForm()
     if form.validate_on_submit():
+        choice = _session_choice()
         meta = PaymentMeta(
-            credential_formats=_session_choice()["formats"],
-            transaction_id=flows.new_transaction_id(),
+            credential_formats=choice["formats"],
+            transaction_id=new_transaction_id(),
             recipient=draft["recipient"],
             amount_cents=draft["amount_cents"],
             reference=draft["reference"],
         )
-        response = begin(meta, _session_choice()["mode"], user_id=current_user.id)
+        response = begin(meta, choice["mode"], user_id=current_user.id)
         session.pop(PAYMENT_DRAFT, None)
         return response
-    return render_template(
-        "banking/send_confirm.html", form=form, draft=draft, steps=PROGRESS_STEPS
-    )
+    return render_template("banking/send_confirm.html", form=form, draft=draft)
 
 
-def _completed(request_id: str, flow: str) -> PendingAuthRequest:
-    pending = owned_request(request_id)
-    if pending.type != flow or pending.status != "completed" or pending.result is None:
-        abort(404)
-    return pending
-
-
-def _verified_name(pending: PendingAuthRequest) -> str:
-    claims = (pending.result.claims if pending.result else None) or {}
+def _verified_name(claims: dict[str, Any] | None) -> str:
+    claims = claims or {}
     return f"{claims.get('given_name', '')} {claims.get('family_name', '')}".strip()
 
 
-def _success_page(request_id: str, flow: str) -> str:
-    pending = _completed(request_id, flow)
+def _success_page(request_id: str, kind: str, template: str) -> str:
+    pending = completed_request(request_id, kind)
     return render_template(
-        f"banking/{'send' if flow == 'payment' else flow}_success.html",
+        template,
         pending=pending,
         meta=pending.request_metadata,
-        verified_name=_verified_name(pending),
-        steps=PROGRESS_STEPS,
+        verified_name=_verified_name(pending.result.claims if pending.result else None),
     )
 
 
 @bp.get("/send/success/<request_id>")
 def send_success(request_id: str) -> str:
-    return _success_page(request_id, "payment")
+    return _success_page(request_id, "payment", "banking/send_success.html")
 
 
 @bp.route("/loan", methods=["GET", "POST"])
@@ -136,20 +132,21 @@ def send_success(request_id: str) -> str:
 def loan() -> str | Response:
     form = LoanForm()
     if form.validate_on_submit():
+        choice = _session_choice()
         meta = LoanMeta(
-            credential_formats=_session_choice()["formats"],
-            amount_cents=int(form.amount.data) * 100,
+            credential_formats=choice["formats"],
+            amount_cents=form.amount_cents,
             purpose=form.purpose.data,
             term_months=int(form.term.data),
         )
-        return begin(meta, _session_choice()["mode"], user_id=current_user.id)
+        return begin(meta, choice["mode"], user_id=current_user.id)
     status = 400 if request.method == "POST" else 200
-    return render_page("banking/loan.html", status, form=form, steps=PROGRESS_STEPS)
+    return render_page("banking/loan.html", status, form=form)
 
 
 @bp.get("/loan/success/<request_id>")
 def loan_success(request_id: str) -> str:
-    return _success_page(request_id, "loan")
+    return _success_page(request_id, "loan", "banking/loan_success.html")
 
 
 @bp.route("/profile", methods=["GET", "POST"])
@@ -157,10 +154,11 @@ def loan_success(request_id: str) -> str:
 def profile() -> str | Response:
     form = ProfileUpdateForm()
     if form.validate_on_submit():
+        choice = _session_choice()
         meta = ProfileUpdateMeta(
-            credential_formats=_session_choice()["formats"], requested_claims=form.claims.data
+            credential_formats=choice["formats"], requested_claims=form.picked()
         )
-        return begin(meta, _session_choice()["mode"], user_id=current_user.id)
+        return begin(meta, choice["mode"], user_id=current_user.id)
     updated = _updated_fields(request.args.get("update", ""))
     status = 400 if request.method == "POST" else 200
     return render_page(
@@ -176,7 +174,7 @@ def profile() -> str | Response:
 def _updated_fields(request_id: str) -> list[str] | None:
     if not request_id:
         return None
-    pending = _completed(request_id, "profile_update")
+    pending = completed_request(request_id, "profile_update")
     return list(pending.result.updated_fields) if pending.result else []
 
 

@@ -6,9 +6,11 @@ from flask import Blueprint, jsonify, render_template, request
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from ..accounts import OPENING_BALANCE_CENTS
 from ..database import database_ok
 from ..extensions import limiter
 from ..verification import current_authorizer
+from ..web import json_view
 
 bp = Blueprint("pages", __name__)
 
@@ -19,6 +21,7 @@ def landing() -> str:
         "landing.html",
         was_reset=request.args.get("reset") == "1",
         signed_in=current_user.is_authenticated,
+        opening_balance_cents=OPENING_BALANCE_CENTS,
     )
 
 
@@ -29,6 +32,7 @@ def guide() -> str:
 
 @bp.get("/health")
 @limiter.exempt
+@json_view
 def health() -> tuple[Response, int]:
     db_ok = database_ok()
     authorizer = current_authorizer()

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from ..schemas import ErrorInfo, PresentationMode
+
+if TYPE_CHECKING:  # claims -> pid -> base: only the type is needed here
+    from .claims import VerifiedClaims
 
 AuthorizationStatus = Literal["pending", "authorized", "rejected", "error", "expired"]
 FinalStatus = Literal["authorized", "rejected", "error", "expired"]
@@ -87,7 +90,7 @@ class Authorizer(Protocol):
 
     def get_status(self, authorization_id: str) -> StatusResult: ...
 
-    def get_claims(self, authorization_id: str) -> dict[str, Any]:
+    def get_claims(self, authorization_id: str) -> VerifiedClaims:
         """The normalized claim set (see `claims.normalize_credentials`)."""
         ...
 

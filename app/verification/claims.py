@@ -1,7 +1,7 @@
 """Turn whatever a wallet disclosed (SD-JWT or mdoc shaped) into one claim set.
 
-Claims are untrusted input: every string is capped, portraits are checked, and each flow
-validates the fields it needs.
+Claims are untrusted input: every string is capped and portraits are checked. The result
+is a frozen `VerifiedClaims` whose fields are the PID attribute ids of the rulebook.
 """
 
 from __future__ import annotations
@@ -12,9 +12,8 @@ import logging
 import re
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict
 
-from ..schemas import FlowType
 from .pid import MDOC_NAMESPACE, PID_ATTRIBUTES
 
 log = logging.getLogger(__name__)
@@ -26,12 +25,63 @@ _IMAGE_MAGIC = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"
 _DATA_URL = re.compile(r"^data:(image/(?:jpeg|png));base64,([A-Za-z0-9+/=_-]+)$")
 
 
+class PlaceOfBirth(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    locality: str | None = None
+    region: str | None = None
+    country: str | None = None
+
+    @property
+    def text(self) -> str:
+        return ", ".join(p for p in (self.locality, self.country) if p)
+
+
+class VerifiedClaims(BaseModel):
+    """The PID attributes a presentation disclosed, cleaned; absent ones are None or ()."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    family_name: str | None = None
+    given_name: str | None = None
+    birth_date: str | None = None
+    nationality: tuple[str, ...] = ()
+    personal_administrative_number: str | None = None
+    document_number: str | None = None
+    email_address: str | None = None
+    resident_address: str | None = None
+    birth_place: PlaceOfBirth | None = None
+    portrait: str | None = None  # a data: URL of a JPEG or PNG
+
+    def text_of(self, attribute_id: str) -> str | None:
+        """An attribute as one line of text (several nationalities joined), None if absent."""
+        value = getattr(self, attribute_id, None)
+        if isinstance(value, tuple):
+            return ", ".join(value) or None
+        if isinstance(value, PlaceOfBirth):
+            return value.text or None
+        return value if isinstance(value, str) and value else None
+
+    def shared(self) -> list[str]:
+        """The attribute ids that arrived (for logs: names, never values)."""
+        return sorted(name for name in type(self).model_fields if self.text_of(name) is not None)
+
+
 class MissingClaims(Exception):
     """The presentation lacks attributes the flow needs; `missing` holds their display names."""
 
     def __init__(self, missing: list[str]) -> None:
         super().__init__("The wallet did not share: " + ", ".join(missing))
         self.missing = missing
+
+
+def require_attributes(claims: VerifiedClaims, attribute_ids: tuple[str, ...]) -> None:
+    """`MissingClaims` naming every attribute of `attribute_ids` that did not arrive."""
+    missing = sorted(
+        PID_ATTRIBUTES[a].display_name for a in attribute_ids if claims.text_of(a) is None
+    )
+    if missing:
+        raise MissingClaims(missing)
 
 
 def clean_text(value: Any, limit: int = MAX_TEXT) -> str | None:
@@ -151,37 +201,37 @@ def is_mdoc_shaped(claims: dict[str, Any], credential_format: str | None = None)
 
 def normalize_claims(
     claims: dict[str, Any], credential_format: str | None = None
-) -> dict[str, Any]:
-    """One dict keyed by SD-JWT names, whatever format the wallet answered with."""
+) -> VerifiedClaims:
+    """One claim set, whatever format the wallet answered with."""
     source = _flatten_mdoc(claims) if is_mdoc_shaped(claims, credential_format) else claims
-    out: dict[str, Any] = {}
-    for key in (
-        "family_name",
-        "given_name",
-        "birthdate",
-        "email",
-        "personal_administrative_number",
-        "document_number",
-    ):
-        text = clean_text(source.get(key))
-        if text is not None:
-            out[key] = text
-    if (nationalities := _nationalities(source.get("nationalities"))) is not None:
-        out["nationalities"] = nationalities
-    if (place := _place_of_birth(source.get("place_of_birth"))) is not None:
-        out["place_of_birth"] = place
-    if (address := _address_text(source.get("address"))) is not None:
-        out["resident_address"] = address
+    texts = {
+        attribute: text
+        for attribute, key in (
+            ("family_name", "family_name"),
+            ("given_name", "given_name"),
+            ("birth_date", "birthdate"),
+            ("email_address", "email"),
+            ("personal_administrative_number", "personal_administrative_number"),
+            ("document_number", "document_number"),
+        )
+        if (text := clean_text(source.get(key))) is not None
+    }
+    portrait = None
     if "picture" in source:
-        picture = image_data_url(source["picture"])
-        if picture is None:
+        portrait = image_data_url(source["picture"])
+        if portrait is None:
             log.warning("portrait dropped: not a JPEG or PNG under 1 MB")
-        else:
-            out["picture"] = picture
-    return out
+    place = _place_of_birth(source.get("place_of_birth"))
+    return VerifiedClaims(
+        **texts,
+        nationality=tuple(_nationalities(source.get("nationalities")) or ()),
+        birth_place=PlaceOfBirth(**place) if place else None,
+        resident_address=_address_text(source.get("address")),
+        portrait=portrait,
+    )
 
 
-def normalize_credentials(credentials: list[dict[str, Any]]) -> dict[str, Any]:
+def normalize_credentials(credentials: list[dict[str, Any]]) -> VerifiedClaims:
     """Merge the claims of the presented PID credentials (normally one)."""
     merged: dict[str, Any] = {}
     for credential in credentials:
@@ -189,48 +239,8 @@ def normalize_credentials(credentials: list[dict[str, Any]]) -> dict[str, Any]:
         if isinstance(claims, dict):
             fmt = credential.get("format")
             normalized = normalize_claims(claims, fmt if isinstance(fmt, str) else None)
-            for key, value in normalized.items():
+            for key, value in normalized.model_dump(exclude_defaults=True).items():
                 merged.setdefault(key, value)
-    log.info("claims received: %s", ", ".join(sorted(merged)) or "none")
-    return merged
-
-
-class _Claims(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-
-class SigninClaims(_Claims):
-    personal_administrative_number: str = Field(min_length=1)
-
-
-class IdentityClaims(SigninClaims):
-    family_name: str = Field(min_length=1)
-    given_name: str = Field(min_length=1)
-
-
-class ProfileClaims(_Claims):
-    pass
-
-
-FLOW_CLAIMS: dict[FlowType, type[_Claims]] = {
-    "signup": IdentityClaims,
-    "signin": SigninClaims,
-    "payment": IdentityClaims,
-    "loan": IdentityClaims,
-    "profile_update": ProfileClaims,
-}
-_DISPLAY = {
-    "personal_administrative_number": "Personal administrative number",
-    "family_name": "Family name",
-    "given_name": "Given name",
-}
-
-
-def validate_for_flow(flow: FlowType, claims: dict[str, Any]) -> dict[str, Any]:
-    """The claims if the flow's required attributes are there, else `MissingClaims`."""
-    try:
-        FLOW_CLAIMS[flow].model_validate(claims)
-    except ValidationError as exc:
-        missing = sorted({_DISPLAY.get(str(e["loc"][0]), str(e["loc"][0])) for e in exc.errors()})
-        raise MissingClaims(missing) from None
-    return claims
+    result = VerifiedClaims.model_validate(merged)
+    log.info("claims received: %s", ", ".join(result.shared()) or "none")
+    return result

@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from ..schemas import CredentialFormat, FlowType, PresentationMode
+from ..schemas import CredentialFormat, PresentationMode
 from .base import PresentationRequest
 
 MDOC_NAMESPACE = "eu.europa.ec.eudi.pid.1"
@@ -62,63 +62,6 @@ PID_ATTRIBUTES: dict[str, PidAttribute] = {
     )
 }
 
-PROFILE_UPDATE_CHOICES: tuple[str, ...] = (
-    "family_name",
-    "given_name",
-    "birth_date",
-    "nationality",
-    "email_address",
-    "resident_address",
-    "portrait",
-)
-
-
-@dataclass(frozen=True)
-class FlowSpec:
-    claims: tuple[str, ...]
-    purpose: str
-
-
-FLOW_SPECS: dict[FlowType, FlowSpec] = {
-    "signup": FlowSpec(
-        (
-            "family_name",
-            "given_name",
-            "birth_date",
-            "nationality",
-            "personal_administrative_number",
-            "document_number",
-            "portrait",
-        ),
-        "Verify your identity for signup",
-    ),
-    "signin": FlowSpec(("personal_administrative_number",), "Verify your identity for signin"),
-    "payment": FlowSpec(
-        ("personal_administrative_number", "family_name", "given_name"),
-        "Confirm your identity for payment",
-    ),
-    "loan": FlowSpec(
-        ("personal_administrative_number", "family_name", "given_name"),
-        "Verify your identity for loan application",
-    ),
-    "profile_update": FlowSpec(PROFILE_UPDATE_CHOICES, "Verify your identity for profile update"),
-}
-VERIFIER_INFO_TEXT: dict[FlowType, str] = {
-    "payment": "Demo Bank - Secure Payment Authorization",
-    "loan": "Demo Bank - Loan Application Identity Verification",
-}
-
-
-def requested_claims(flow: FlowType, chosen: list[str] | None = None) -> tuple[str, ...]:
-    """The attribute ids a flow asks for; a profile update asks for what the person chose."""
-    if flow == "profile_update":
-        picked = tuple(c for c in PROFILE_UPDATE_CHOICES if c in (chosen or []))
-        if not picked:
-            raise ValueError("a profile update needs at least one attribute")
-        return picked
-    return FLOW_SPECS[flow].claims
-
-
 def build_dcql(
     claim_ids: tuple[str, ...], formats: list[CredentialFormat], purpose: str | None = None
 ) -> dict[str, Any]:
@@ -170,36 +113,33 @@ def decode_transaction_data(encoded: str) -> dict[str, Any]:
 
 
 def build_presentation_request(
-    flow: FlowType,
+    attributes: tuple[str, ...],
     formats: list[CredentialFormat],
     mode: PresentationMode,
     *,
+    purpose: str,
     origin: str | None = None,
-    chosen_claims: list[str] | None = None,
     transaction: dict[str, Any] | None = None,
+    verifier_info: str | None = None,
 ) -> PresentationRequest:
-    """The DCQL query, transaction data and verifier info for one flow.
+    """The DCQL query, transaction data and verifier info for one presentation.
 
     `transaction` (payments and loans) is bound into the request as one transaction data
     object that names the credential queries it applies to, as OpenID4VP 1.0 requires.
     """
-    spec = FLOW_SPECS[flow]
-    dcql = build_dcql(requested_claims(flow, chosen_claims), formats, spec.purpose)
+    dcql = build_dcql(attributes, formats, purpose)
     transaction_data: list[str] = []
-    verifier_info: list[dict[str, Any]] = []
     if transaction is not None:
         credential_ids = [c["id"] for c in dcql["credentials"]]
         transaction_data.append(
             encode_transaction_data({**transaction, "credential_ids": credential_ids})
         )
-    if flow in VERIFIER_INFO_TEXT:
-        verifier_info.append({"format": "plaintext", "data": VERIFIER_INFO_TEXT[flow]})
     return PresentationRequest(
         dcql=dcql,
         mode=mode,
         origin=origin,
         transaction_data=transaction_data,
-        verifier_info=verifier_info,
+        verifier_info=[{"format": "plaintext", "data": verifier_info}] if verifier_info else [],
     )
 
 

@@ -21,7 +21,7 @@ from .base import (
     StatusResult,
     error_info_from_policy_response,
 )
-from .claims import normalize_credentials
+from .claims import VerifiedClaims, normalize_credentials
 
 log = logging.getLogger(__name__)
 API = "/openid4/vp/v1_0"
@@ -181,7 +181,7 @@ class VidosAuthorizer:
         items = [d for d in data if isinstance(d, dict)] if isinstance(data, list) else []
         return error_info_from_policy_response(items, status)
 
-    def get_claims(self, authorization_id: str) -> dict[str, Any]:
+    def get_claims(self, authorization_id: str) -> VerifiedClaims:
         path = self._auth_path(authorization_id, "credentials")
         credentials = self._json("GET", path).get("credentials")
         if not isinstance(credentials, list):

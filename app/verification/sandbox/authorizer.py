@@ -3,7 +3,6 @@ demo wallet does when the holder shares or declines."""
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -14,6 +13,7 @@ from sqlalchemy import update
 from ...database import database_ok, write_transaction
 from ...db_types import utcnow
 from ...extensions import db
+from ...hashing import sha256_hex
 from ...schemas import CredentialFormat
 from ..base import (
     AuthorizerRefused,
@@ -25,7 +25,7 @@ from ..base import (
     StatusResult,
     error_info_from_policy_response,
 )
-from ..claims import normalize_credentials
+from ..claims import VerifiedClaims, normalize_credentials
 from ..pid import claims_from_dcql, decode_transaction_data
 from .identities import TestIdentity, credential_envelope
 from .models import SandboxAuthorization
@@ -33,10 +33,6 @@ from .models import SandboxAuthorization
 AUTHORIZATION_TTL = timedelta(minutes=10)
 RESPONSE_CODE_TTL = timedelta(minutes=5)
 WalletChoice = Literal["share", "decline", "untrusted", "incomplete"]
-
-
-def _code_hash(code: str) -> str:
-    return hashlib.sha256(code.encode()).hexdigest()
 
 
 def _is_expired(row: SandboxAuthorization, now: datetime) -> bool:
@@ -88,7 +84,7 @@ class SandboxAuthorizer:
             return StatusResult("rejected" if row.status == "rejected" else "error", info)
         return StatusResult("authorized" if row.status == "authorized" else "expired")
 
-    def get_claims(self, authorization_id: str) -> dict[str, Any]:
+    def get_claims(self, authorization_id: str) -> VerifiedClaims:
         row = self._row(authorization_id)
         if row.status != "authorized":
             raise AuthorizerRefused("the authorization is not authorized")
@@ -105,7 +101,7 @@ class SandboxAuthorizer:
             used = session.execute(
                 update(SandboxAuthorization)
                 .where(
-                    SandboxAuthorization.response_code_hash == _code_hash(code),
+                    SandboxAuthorization.response_code_hash == sha256_hex(code),
                     SandboxAuthorization.response_code_used_at.is_(None),
                     SandboxAuthorization.response_code_expires_at > now,
                 )
@@ -200,7 +196,7 @@ def present(
     code = secrets.token_urlsafe(24)
     now = utcnow()
     values: dict[str, Any] = {
-        "response_code_hash": _code_hash(code),
+        "response_code_hash": sha256_hex(code),
         "response_code_expires_at": now + RESPONSE_CODE_TTL,
     }
     if choice == "share":

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import TypeAdapter
 from sqlalchemy import String
@@ -11,8 +11,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ...db_types import UTCDateTime, ValidatedJSON, utcnow
 from ...extensions import Model
+from ...housekeeping import register_table
 from ...models import new_uuid
 
+SandboxStatus = Literal["created", "authorized", "rejected", "error"]
 _OBJECT = TypeAdapter(dict[str, Any])
 _OBJECTS = TypeAdapter(list[dict[str, Any]])
 
@@ -21,7 +23,7 @@ class SandboxAuthorization(Model):
     __tablename__ = "sandbox_authorizations"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
-    status: Mapped[str] = mapped_column(String(16), default="created")
+    status: Mapped[SandboxStatus] = mapped_column(String(16), default="created")
     request: Mapped[dict[str, Any]] = mapped_column(
         ValidatedJSON(_OBJECT, "sandbox_authorizations.request")
     )
@@ -36,3 +38,6 @@ class SandboxAuthorization(Model):
     response_code_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+register_table(SandboxAuthorization)

@@ -121,7 +121,7 @@ def wallet(authorization_id: str) -> str | Response:
             error = str(exc).capitalize() + "."
         else:
             if code is not None:
-                return redirect(url_for("auth.callback", response_code=code), 303)
+                return redirect(url_for("flows.callback", response_code=code), 303)
     selected = IDENTITIES_BY_KEY.get(form.identity.data or "")
     attributes = {
         fmt: [PID_ATTRIBUTES[a].display_name for a in ids]

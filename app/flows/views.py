@@ -1,0 +1,143 @@
+"""The `flows` blueprint: the pages every flow shares. The waiting page (QR code, deep
+link, live status), its JSON status, the Digital Credentials API completion and the
+wallet's callback."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from functools import lru_cache
+from typing import Any
+
+import segno
+from flask import Blueprint, jsonify, redirect, render_template, request, url_for
+from markupsafe import Markup
+from werkzeug.wrappers import Response
+
+from ..verification import ResponseCodeNotFound, current_authorizer
+from ..verification.pid import PID_ATTRIBUTES
+from ..web import error_response, json_view, render_page
+from . import engine, requests
+from .kinds import kind_of
+from .outcomes import plain_summary
+from .web import follow_outcome, is_owner, outcome_json, owned_request, refresh, url_of
+
+bp = Blueprint("flows", __name__)
+_CODE = re.compile(r"^[A-Za-z0-9._~-]{8,512}$")
+
+
+@lru_cache(maxsize=256)
+def qr_svg(url: str) -> Markup:
+    """The QR code of a wallet URL as inline SVG (drawn once per URL and worker)."""
+    qr = segno.make(url, error="m")
+    modules = qr.symbol_size(scale=1, border=2)[0]
+    svg = qr.svg_inline(
+        scale=max(4, math.ceil(240 / modules)), border=2, light="#fff", svgclass="qr-code"
+    )
+    return Markup(svg)  # noqa: S704 - segno's own markup, built from a URL it encodes
+
+
+@bp.get("/auth/<request_id>")
+def waiting(request_id: str) -> str | Response:
+    pending = owned_request(request_id)
+    outcome = follow_outcome(pending, refresh(pending))
+    next_url = url_of(outcome.next_page)
+    if outcome.status == "authorized" and next_url:
+        return redirect(next_url, 303)
+    kind, meta = kind_of(pending.type), pending.request_metadata
+    authorize_url = meta.presentation.authorize_url
+    return render_template(
+        "flows/waiting.html",
+        pending=pending,
+        kind=kind,
+        outcome=outcome,
+        next_url=next_url,
+        attributes=[PID_ATTRIBUTES[a].display_name for a in kind.attributes_for(meta)],
+        authorize_url=authorize_url,
+        qr=qr_svg(authorize_url) if authorize_url and not outcome.terminal else None,
+        dc_api_request=meta.presentation.dc_api_request,
+        retry_url=url_of(kind.retry),
+    )
+
+
+@bp.get("/auth/<request_id>/status")
+@json_view
+def status(request_id: str) -> Response:
+    pending = owned_request(request_id)
+    outcome = follow_outcome(pending, refresh(pending))
+    return jsonify(outcome_json(outcome))
+
+
+def _json_body() -> Any:
+    """The request's JSON, or None when it is malformed or absurdly nested."""
+    try:
+        return json.loads(request.get_data(cache=False, as_text=True))
+    except (ValueError, RecursionError):
+        return None
+
+
+@bp.post("/auth/<request_id>/complete")
+@json_view
+def complete(request_id: str) -> Response:
+    pending = owned_request(request_id)
+    body = _json_body()
+    if not isinstance(body, dict):
+        return error_response(400, "Bad request", "Send JSON with origin and response.")
+    origin, response = body.get("origin"), body.get("response")
+    if isinstance(response, dict) and isinstance(response.get("response"), str):
+        response = response["response"]
+    if (
+        not isinstance(origin, str)
+        or len(origin) > 200
+        or not (
+            isinstance(response, str) or (isinstance(response, dict) and "vp_token" in response)
+        )
+    ):
+        return error_response(400, "Bad request", "Send JSON with origin and response.")
+    if pending.status == "pending":
+        authorizer = current_authorizer()
+        final = authorizer.forward_dc_api_response(pending.authorization_id, origin, response)
+        engine.apply_final_status(authorizer, pending, final)
+    outcome = follow_outcome(pending, refresh(pending))
+    return jsonify(outcome_json(outcome))
+
+
+@bp.get("/callback")
+def callback() -> str | Response:
+    code = request.args.get("response_code", "")
+    if not _CODE.match(code):
+        return _callback_problem()
+    pending = requests.by_response_code(code)
+    authorizer = current_authorizer()
+    if pending is None:
+        try:
+            resolved = authorizer.resolve_response_code(code)
+        except ResponseCodeNotFound:
+            return _callback_problem()
+        pending = requests.get_by_authorization_id(resolved.authorization_id)
+        if pending is None:
+            return _callback_problem()
+        requests.remember_response_code(pending.id, code)
+        if pending.status == "pending":
+            engine.apply_final_status(authorizer, pending, resolved.status)
+    outcome = refresh(pending)
+    if is_owner(pending):
+        outcome = follow_outcome(pending, outcome)
+        next_url = url_of(outcome.next_page)
+        if outcome.status == "authorized" and next_url:
+            return redirect(next_url, 303)
+        return redirect(url_for("flows.waiting", request_id=pending.id), 303)
+    return render_template(
+        "flows/callback.html", outcome=outcome, summary=plain_summary(pending, outcome)
+    )
+
+
+def _callback_problem() -> Response:
+    return render_page(
+        "flows/callback.html",
+        400,
+        outcome=None,
+        summary="This link has already been used or has expired. "
+        "Go back to the device where you started and try again.",
+    )

@@ -1,0 +1,188 @@
+"""Request-bound helpers of the verification wing, shared by every blueprint that starts
+or shows a flow: start one, find the browser's own request, follow its outcome."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from flask import abort, current_app, redirect, session, url_for
+from flask_login import current_user, login_user
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
+from werkzeug.wrappers import Response
+
+from ..extensions import limiter
+from ..models import PendingAuthRequest
+from ..principal import load_user
+from ..schemas import FlowMeta, PresentationMode
+from ..verification import current_authorizer
+from ..web import BROWSER_NONCE_KEY, browser_nonce, settings
+from . import engine, requests
+from .kinds import Page, kind_of
+from .outcomes import Outcome
+
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+NEXT_AFTER_SIGNIN = "next_after_signin"
+
+
+def rate_limited(view: Any) -> Any:
+    """Limit verification starts per IP and per signed-in account."""
+    limit = lambda: settings().ratelimit_verifications  # noqa: E731
+    for decorator in (
+        limiter.limit(limit, methods=["POST"]),
+        limiter.limit(
+            limit,
+            key_func=lambda: f"account:{current_user.id}",
+            exempt_when=lambda: not current_user.is_authenticated,
+            methods=["POST"],
+        ),
+    ):
+        view = decorator(view)
+    return view
+
+
+def public_origin() -> str:
+    parts = urlsplit(settings().public_base_url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def begin(meta: FlowMeta, mode: str, user_id: str | None = None) -> Response:
+    """Start a verification and send the browser to its waiting page."""
+    chosen: PresentationMode = (
+        "dc_api" if mode == "dc_api" and settings().authorizer == "vidos" else "direct_post"
+    )
+    request_row = engine.start(
+        current_authorizer(),
+        meta,
+        chosen,
+        browser_nonce(),
+        user_id=user_id,
+        origin=public_origin(),
+    )
+    return redirect(url_for("flows.waiting", request_id=request_row.id), 303)
+
+
+def is_creating_browser(request: PendingAuthRequest) -> bool:
+    return requests.made_by(request, session.get(BROWSER_NONCE_KEY))
+
+
+def is_owner(request: PendingAuthRequest) -> bool:
+    """This browser made the request and, for account flows, the account is signed in."""
+    if not is_creating_browser(request):
+        return False
+    return not kind_of(request.type).needs_account or (
+        current_user.is_authenticated and current_user.id == request.user_id
+    )
+
+
+def owned_request(request_id: str) -> PendingAuthRequest:
+    """The request if this browser created it (and, for account flows, owns it); else 404."""
+    if not _UUID.match(request_id):
+        abort(404)
+    request = requests.get_request(request_id)
+    if request is None or not is_owner(request):
+        abort(404)
+    return request
+
+
+def completed_request(request_id: str, kind: str) -> PendingAuthRequest:
+    """An owned request of `kind` that completed; else 404 (for the success pages)."""
+    request = owned_request(request_id)
+    if request.type != kind or request.status != "completed" or request.result is None:
+        abort(404)
+    return request
+
+
+def refresh(request: PendingAuthRequest) -> Outcome:
+    """The request's outcome, asking the authorizer if the last check is old enough."""
+    interval = timedelta(seconds=current_app.config["STATUS_CHECK_INTERVAL_SECONDS"])
+    return engine.refresh(current_authorizer(), request, interval)
+
+
+def sign_in_browser(token: str) -> None:
+    """Sign this browser in with a fresh session, keeping only its binding nonce."""
+    nonce = session.get(BROWSER_NONCE_KEY)
+    session.clear()
+    if isinstance(nonce, str):
+        session[BROWSER_NONCE_KEY] = nonce
+    session.permanent = True
+    user = load_user(token)
+    if user is not None:
+        login_user(user)
+
+
+def _unsafe(text: str) -> bool:
+    return "\\" in text or any(ord(ch) <= 0x20 or ord(ch) == 0x7F for ch in text)
+
+
+def page_for_path(target: str | None) -> Page | None:
+    """The page of this site a `?next=` value names, or None.
+
+    Only a plain path of ours counts: no scheme or host, no backslash, no control
+    character or space (raw or percent-decoded), and it must match one of our GET routes.
+    What is kept is the endpoint and its parameters, never the text itself.
+    """
+    if not target or len(target) > 1000 or _unsafe(target) or _unsafe(unquote(target)):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/"):
+        return None
+    try:
+        endpoint, values = current_app.url_map.bind("localhost").match(parts.path, "GET")
+    except (HTTPException, RequestRedirect):
+        return None
+    if endpoint == "static":
+        return None
+    params = {**dict(parse_qsl(parts.query)), **{k: str(v) for k, v in values.items()}}
+    return Page(endpoint, params)
+
+
+def remember_next(target: str | None) -> None:
+    """Keep where to go after the sign-in this browser starts (as an endpoint), or forget
+    it (any other start forgets it)."""
+    page = page_for_path(target)
+    if page is None:
+        session.pop(NEXT_AFTER_SIGNIN, None)
+    else:
+        session[NEXT_AFTER_SIGNIN] = {"endpoint": page.endpoint, "params": dict(page.params)}
+
+
+def _remembered_next() -> Page | None:
+    stored = session.get(NEXT_AFTER_SIGNIN)
+    if not isinstance(stored, dict) or not isinstance(stored.get("endpoint"), str):
+        return None
+    params = stored.get("params")
+    return Page(stored["endpoint"], params if isinstance(params, dict) else {})
+
+
+def follow_outcome(request: PendingAuthRequest, outcome: Outcome) -> Outcome:
+    """For the creating browser: sign in where the flow signs in."""
+    if outcome.status != "authorized" or not kind_of(request.type).signs_in:
+        return outcome
+    wanted = _remembered_next()
+    token = engine.issue_login(request.id, timedelta(minutes=settings().session_ttl_minutes))
+    if token is not None:
+        sign_in_browser(token)
+    if wanted:
+        return Outcome(outcome.status, outcome.title, outcome.detail, wanted)
+    return outcome
+
+
+def url_of(page: Page | None) -> str | None:
+    if page is None:
+        return None
+    params: dict[str, Any] = dict(page.params)
+    return url_for(page.endpoint, **params)
+
+
+def outcome_json(outcome: Outcome) -> dict[str, Any]:
+    return {
+        "status": outcome.status,
+        "title": outcome.title,
+        "detail": outcome.detail,
+        "next_url": url_of(outcome.next_page),
+    }
+
