@@ -1,4 +1,11 @@
 # Demo Bank container: gunicorn behind a non-root user, data in a volume.
+# Production mode: it refuses to start without real settings, for example
+#   docker run -p 8000:8000 -v demobank-data:/app/data \
+#     -e SECRET_KEY="$(openssl rand -base64 48)" -e ADMIN_PASSWORD='a long admin passphrase' \
+#     -e PUBLIC_BASE_URL=https://bank.example.com \
+#     -e VIDOS_AUTHORIZER_URL=https://authorizer.example.com -e VIDOS_API_KEY=... demobank
+# A public sandbox demo (anyone can sign in as any test identity, play money) sets
+# ALLOW_SANDBOX_IN_PRODUCTION=1 instead of VIDOS_*. See README "Security".
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \

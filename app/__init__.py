@@ -7,9 +7,11 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import DEFAULT_ADMIN_PASSWORD, ConfigError, Settings, load_settings
 from .extensions import csrf, db, limiter, login_manager, migrate
+from .logs import configure_logging
 
 ROOT = Path(__file__).resolve().parent.parent
 __all__ = ["ConfigError", "create_app"]
@@ -40,7 +42,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     """
     env_overrides, flask_overrides = _split_overrides(config_overrides)
     settings = load_settings(overrides=env_overrides)
-    _configure_logging(settings)
+    configure_logging(settings)
 
     app = Flask(
         __name__,
@@ -50,6 +52,13 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     app.config.update(settings.flask_config())
     app.config.update(flask_overrides)
     app.extensions["demobank.settings"] = settings
+    if settings.trusted_proxy_hops:
+        # Only as many X-Forwarded-* hops as there are proxies we run: more would let a
+        # client choose its own address (and so its own rate-limit bucket).
+        hops = settings.trusted_proxy_hops
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops
+        )
 
     _init_extensions(app, settings)
     _register_blueprints(app, settings)
@@ -74,13 +83,6 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
 
     _announce(app, settings)
     return app
-
-
-def _configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    logging.getLogger().setLevel(settings.log_level)
 
 
 def _init_extensions(app: Flask, settings: Settings) -> None:
@@ -128,4 +130,11 @@ def _announce(app: Flask, settings: Settings) -> None:
         and settings.admin_password == DEFAULT_ADMIN_PASSWORD
     ):
         log.warning("admin page password is the development default: demo")
+    if settings.production and settings.authorizer == "sandbox":
+        log.warning(
+            "the sandbox authorizer is serving in production (ALLOW_SANDBOX_IN_PRODUCTION=1): "
+            "anyone can sign in as any test identity; play money only"
+        )
+    if settings.production and settings.ratelimit_storage_uri.startswith("memory://"):
+        log.info("rate limits are kept per process (RATELIMIT_STORAGE_URI=memory://)")
     log.info("authorizer: %s", settings.authorizer)

@@ -6,7 +6,7 @@ import random
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from .db_types import utcnow
 from .extensions import db
@@ -104,6 +104,27 @@ def update_user(user: User, changes: dict[str, str]) -> list[str]:
             setattr(user, field, value)
             changed.append(field)
     return changed
+
+
+class LoanLimitReached(Exception):
+    """The application would take the account's pending loans over the limit."""
+
+
+def add_pending_loan(user_id: str, amount_cents: int, limit_cents: int) -> None:
+    """Add to the account's pending loans, never past `limit_cents`, whatever runs at the
+    same time: the limit is part of the UPDATE's condition. Runs in the caller's transaction.
+    """
+    raised = db.session.execute(
+        update(User)
+        .where(
+            User.id == user_id,
+            User.pending_loans_total_cents + amount_cents <= limit_cents,
+        )
+        .values(pending_loans_total_cents=User.pending_loans_total_cents + amount_cents)
+        .execution_options(synchronize_session=False)
+    ).rowcount  # type: ignore[attr-defined]
+    if raised != 1:
+        raise LoanLimitReached()
 
 
 def delete_user(user_id: str) -> bool:

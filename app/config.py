@@ -12,10 +12,32 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from .money import euros_to_cents
 
 log = logging.getLogger(__name__)
 
 DEFAULT_ADMIN_PASSWORD = "demo"  # noqa: S105 - the documented development default
+# Passwords that documentation, tutorials and this project's own examples show.
+KNOWN_DEFAULT_PASSWORDS = frozenset(
+    {
+        DEFAULT_ADMIN_PASSWORD,
+        "admin",
+        "administrator",
+        "change-me",
+        "changeme",
+        "change-me-please",
+        "password",
+        "password123",
+        "secret",
+        "letmein",
+        "123456789012",
+    }
+)
+MIN_SECRET_KEY_LENGTH = 32
+MIN_ADMIN_PASSWORD_LENGTH = 12
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 ENVIRONMENT_VARIABLES = frozenset(
     {
@@ -33,7 +55,13 @@ ENVIRONMENT_VARIABLES = frozenset(
         "LOG_LEVEL",
         "RATELIMIT_VERIFICATIONS",
         "RATELIMIT_ADMIN_LOGIN",
+        "RATELIMIT_CALLBACKS",
         "RATELIMIT_STORAGE_URI",
+        "ALLOW_SANDBOX_IN_PRODUCTION",
+        "TRUSTED_PROXY_HOPS",
+        "SESSION_IDLE_MINUTES",
+        "LOAN_EXPOSURE_LIMIT_EUR",
+        "FLASK_DEBUG",
     }
 )
 
@@ -49,6 +77,7 @@ class Settings:
     secret_key_generated: bool
     database_url: str
     session_ttl_minutes: int
+    session_idle_minutes: int
     public_base_url: str
     authorizer: str
     vidos_authorizer_url: str | None
@@ -58,7 +87,11 @@ class Settings:
     log_level: str
     ratelimit_verifications: str
     ratelimit_admin_login: str
+    ratelimit_callbacks: str
     ratelimit_storage_uri: str
+    allow_sandbox_in_production: bool
+    trusted_proxy_hops: int
+    loan_exposure_limit_cents: int
 
     @property
     def production(self) -> bool:
@@ -67,6 +100,12 @@ class Settings:
     @property
     def https(self) -> bool:
         return self.public_base_url.startswith("https://")
+
+    @property
+    def session_cookie_name(self) -> str:
+        # __Host-: the browser refuses it unless Secure, Path=/ and no Domain (RFC 6265bis),
+        # so no other host or path can plant or shadow the session cookie.
+        return "__Host-session" if self.https else "session"
 
     def flask_config(self) -> dict[str, Any]:
         from datetime import timedelta
@@ -78,6 +117,9 @@ class Settings:
             "SESSION_COOKIE_HTTPONLY": True,
             "SESSION_COOKIE_SAMESITE": "Lax",
             "SESSION_COOKIE_SECURE": self.https,
+            "SESSION_COOKIE_NAME": self.session_cookie_name,
+            "SESSION_COOKIE_PATH": "/",
+            "SESSION_COOKIE_DOMAIN": None,
             "PERMANENT_SESSION_LIFETIME": timedelta(minutes=self.session_ttl_minutes),
             "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
             "WTF_CSRF_TIME_LIMIT": None,
@@ -96,14 +138,20 @@ def _flag(name: str, raw: str) -> bool:
     raise ConfigError(f"{name} must be 1 or 0, got {raw!r}")
 
 
-def _positive_int(name: str, raw: str) -> int:
+def _whole_number(name: str, raw: str, minimum: int) -> int:
     try:
+        if not raw.strip().isascii():
+            raise ValueError(raw)
         value = int(raw)
     except ValueError:
         raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
-    if value <= 0:
-        raise ConfigError(f"{name} must be greater than 0, got {raw!r}")
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {raw!r}")
     return value
+
+
+def _positive_int(name: str, raw: str) -> int:
+    return _whole_number(name, raw, minimum=1)
 
 
 def _http_url(name: str, raw: str) -> str:
@@ -123,12 +171,21 @@ def _rate_limit(name: str, raw: str) -> str:
     return raw
 
 
+def masked_url(url: str) -> str:
+    """A database URL fit for a message: its password replaced by ***."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        return "(a value that is not a URL)" if "@" in url else url
+
+
 def _database_url(env: Mapping[str, str]) -> str:
     url = env.get("DATABASE_URL", "").strip()
     if url:
         if not url.startswith(("sqlite:", "postgresql")):
             raise ConfigError(
-                f"DATABASE_URL must be a sqlite:// or postgresql+psycopg:// URL, got {url!r}"
+                "DATABASE_URL must be a sqlite:// or postgresql+psycopg:// URL, "
+                f"got {masked_url(url)!r}"
             )
         if url.startswith(("postgresql://", "postgres://")):
             url = "postgresql+psycopg://" + url.split("://", 1)[1]
@@ -139,6 +196,33 @@ def _database_url(env: Mapping[str, str]) -> str:
     except OSError as exc:
         raise ConfigError(f"DATABASE_PATH folder {path.parent} cannot be created: {exc}") from None
     return f"sqlite:///{path}"
+
+
+def _check_production(settings: Settings, env: Mapping[str, str]) -> None:
+    """What production refuses: each check names the variable and never prints a secret."""
+    if len(settings.secret_key) < MIN_SECRET_KEY_LENGTH:
+        raise ConfigError(
+            f"SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} characters in production"
+        )
+    password = settings.admin_password
+    if password.strip().lower() in KNOWN_DEFAULT_PASSWORDS:
+        raise ConfigError("ADMIN_PASSWORD must be set to a non-default value in production")
+    if len(password) < MIN_ADMIN_PASSWORD_LENGTH:
+        raise ConfigError(
+            f"ADMIN_PASSWORD must be at least {MIN_ADMIN_PASSWORD_LENGTH} characters in production"
+        )
+    if not settings.https:
+        raise ConfigError("PUBLIC_BASE_URL must be an https:// URL in production")
+    if settings.vidos_authorizer_url and not settings.vidos_authorizer_url.startswith("https://"):
+        raise ConfigError("VIDOS_AUTHORIZER_URL must be an https:// URL in production")
+    if env.get("FLASK_DEBUG", "").strip().lower() not in ("", "0", "false", "no", "off"):
+        raise ConfigError("FLASK_DEBUG must not be on in production (the debugger runs code)")
+    if settings.authorizer == "sandbox" and not settings.allow_sandbox_in_production:
+        raise ConfigError(
+            "VIDOS_AUTHORIZER_URL is required in production: the sandbox's demo wallet lets "
+            "anyone sign in as anyone (set ALLOW_SANDBOX_IN_PRODUCTION=1 only for a public demo "
+            "with play money)"
+        )
 
 
 def load_settings(
@@ -162,11 +246,9 @@ def load_settings(
         if production:
             raise ConfigError("SECRET_KEY is required when DEMOBANK_ENV=production")
         secret_key, generated = secrets.token_urlsafe(32), True
-    elif production and len(secret_key) < 16:
-        raise ConfigError("SECRET_KEY must be at least 16 characters in production")
 
     admin_password = env.get("ADMIN_PASSWORD", DEFAULT_ADMIN_PASSWORD)
-    if production and admin_password == DEFAULT_ADMIN_PASSWORD:
+    if production and "ADMIN_PASSWORD" not in env:
         raise ConfigError("ADMIN_PASSWORD must be set to a non-default value in production")
 
     vidos_url = env.get("VIDOS_AUTHORIZER_URL")
@@ -182,13 +264,16 @@ def load_settings(
     if log_level not in LOG_LEVELS:
         raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {log_level!r}")
 
-    return Settings(
+    settings = Settings(
         env=app_env,
         secret_key=secret_key,
         secret_key_generated=generated,
         database_url=_database_url(env),
         session_ttl_minutes=_positive_int(
             "SESSION_TTL_MINUTES", env.get("SESSION_TTL_MINUTES", "60")
+        ),
+        session_idle_minutes=_positive_int(
+            "SESSION_IDLE_MINUTES", env.get("SESSION_IDLE_MINUTES", "30")
         ),
         public_base_url=_http_url(
             "PUBLIC_BASE_URL", env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
@@ -205,5 +290,20 @@ def load_settings(
         ratelimit_admin_login=_rate_limit(
             "RATELIMIT_ADMIN_LOGIN", env.get("RATELIMIT_ADMIN_LOGIN", "5 per minute")
         ),
+        ratelimit_callbacks=_rate_limit(
+            "RATELIMIT_CALLBACKS", env.get("RATELIMIT_CALLBACKS", "30 per minute")
+        ),
         ratelimit_storage_uri=env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        allow_sandbox_in_production=_flag(
+            "ALLOW_SANDBOX_IN_PRODUCTION", env.get("ALLOW_SANDBOX_IN_PRODUCTION", "0")
+        ),
+        trusted_proxy_hops=_whole_number(
+            "TRUSTED_PROXY_HOPS", env.get("TRUSTED_PROXY_HOPS", "0"), minimum=0
+        ),
+        loan_exposure_limit_cents=euros_to_cents(
+            _positive_int("LOAN_EXPOSURE_LIMIT_EUR", env.get("LOAN_EXPOSURE_LIMIT_EUR", "50000"))
+        ),
     )
+    if production:
+        _check_production(settings, env)
+    return settings

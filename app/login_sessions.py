@@ -7,13 +7,16 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select, update
 
+from .database import write_transaction
 from .db_types import utcnow
 from .extensions import db
 from .hashing import sha256_hex
 from .models import LoginSession, User
 from .schemas import CredentialFormat, PresentationMode
+
+SEEN_WRITE_INTERVAL = timedelta(minutes=1)  # last_seen_at is written at most this often
 
 
 @dataclass(frozen=True)
@@ -45,19 +48,43 @@ def create_session(
     return token
 
 
-def resolve_token(token: str, now: datetime | None = None) -> ResolvedSession | None:
-    """The live session and user for a token; nothing for an unknown or expired one."""
+def resolve_token(
+    token: str, idle_timeout: timedelta, now: datetime | None = None
+) -> ResolvedSession | None:
+    """The live session and user for a token; nothing for an unknown one, one past its
+    lifetime, or one unused for `idle_timeout`. One indexed query (token hash, unique)."""
     if not token or len(token) > 200:
         return None
+    now = now or utcnow()
     row = db.session.execute(
         select(LoginSession, User)
         .join(User, User.id == LoginSession.user_id)
         .where(LoginSession.token_hash == sha256_hex(token))
-        .where(LoginSession.expires_at > (now or utcnow()))
+        .where(LoginSession.expires_at > now)
+        .where(
+            func.coalesce(LoginSession.last_seen_at, LoginSession.created_at) > now - idle_timeout
+        )
     ).first()
     if row is None:
         return None
     return ResolvedSession(user=row[1], session=row[0])
+
+
+def note_activity(resolved: ResolvedSession, now: datetime | None = None) -> None:
+    """Keep an active session alive: writes `last_seen_at`, but at most once a minute, so a
+    signed-in page costs no write otherwise. Runs in its own short transaction."""
+    now = now or utcnow()
+    login = resolved.session
+    seen = login.last_seen_at or login.created_at
+    if now - seen < SEEN_WRITE_INTERVAL:
+        return
+    with write_transaction():
+        db.session.execute(
+            update(LoginSession)
+            .where(LoginSession.id == login.id)
+            .values(last_seen_at=now)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def delete_session(token: str) -> None:

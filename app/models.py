@@ -79,6 +79,28 @@ class LoginSession(Model):
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # For the idle timeout; written at most once a minute (None: not seen since sign-in).
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AdminSession(Model):
+    """A signed-in operator of the admin page: the cookie holds a token, this its hash."""
+
+    __tablename__ = "admin_sessions"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class MaintenanceRun(Model):
+    """When a periodic job (pruning) last ran, so one worker runs it per period."""
+
+    __tablename__ = "maintenance_runs"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    last_run_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class PendingAuthRequest(Model):
@@ -131,4 +153,5 @@ class Activity(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+# The demo data "reset" empties (operators' admin sessions and job times stay).
 ALL_MODELS: tuple[type[Model], ...] = (Activity, PendingAuthRequest, LoginSession, User)

@@ -3,31 +3,55 @@
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, DecimalException
 
 MAX_AMOUNT_CENTS = 100_000_000  # EUR 1,000,000.00
-_AMOUNT_RE = re.compile(r"^\d{1,3}(,\d{3})*(\.\d+)?$|^\d+(\.\d+)?$")
+MAX_AMOUNT_TEXT = 20  # "1.000.000,00" and a few spaces: longer text is refused unread
+# The forms people across the EU write, ASCII digits only ([0-9], not \d: "١٢" is no amount).
+# Each maps to (thousands separator, decimal separator).
+_AMOUNT_FORMS: tuple[tuple[re.Pattern[str], str, str], ...] = (
+    (re.compile(r"^[0-9]+(\.[0-9]+)?$"), "", "."),  # 1234.56
+    (re.compile(r"^[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?$"), ",", "."),  # 1,234.56
+    (re.compile(r"^[0-9]+,[0-9]{1,2}$"), "", ","),  # 1234,56
+    (re.compile(r"^[0-9]{1,3}(\.[0-9]{3})+(,[0-9]{1,2})?$"), ".", ","),  # 1.234,56
+)
+EXPECTED_FORM = "Enter the amount as a number, like 45.00 or 45,00."
 
 
 class AmountError(ValueError):
     """The text is not a valid positive euro amount; the message says why."""
 
 
+def _canonical(text: str) -> str | None:
+    """`text` as plain `1234.56`, or None when it is none of the accepted forms."""
+    for pattern, thousands, decimal in _AMOUNT_FORMS:
+        if pattern.match(text):
+            grouped = text.replace(thousands, "") if thousands else text
+            return grouped.replace(decimal, ".")
+    return None
+
+
 def parse_amount(text: str, max_cents: int = MAX_AMOUNT_CENTS) -> int:
-    """Parse `"1,234.56"`, `"45"` or `"0.01"` into cents. Never goes through float."""
+    """Parse `"1,234.56"`, `"1.234,56"`, `"45,5"`, `"45"` or `"0.01"` into cents.
+
+    Never goes through float, and never hands `Decimal` more than a few digits.
+    """
     cleaned = text.strip().removeprefix("€").strip()
     if not cleaned:
         raise AmountError("Enter an amount.")
+    if len(cleaned) > MAX_AMOUNT_TEXT:
+        raise AmountError(f"The amount can be at most {format_cents(max_cents)}.")
     if cleaned.startswith("-"):
         raise AmountError("The amount must be more than 0.")
-    if not _AMOUNT_RE.match(cleaned):
-        raise AmountError("Enter the amount as a number, like 45.00.")
+    canonical = _canonical(cleaned)
+    if canonical is None:
+        raise AmountError(EXPECTED_FORM)
     try:
-        value = Decimal(cleaned.replace(",", ""))
-    except InvalidOperation:
-        raise AmountError("Enter the amount as a number, like 45.00.") from None
-    exponent = value.as_tuple().exponent
-    if isinstance(exponent, int) and exponent < -2 and value != value.quantize(Decimal("0.01")):
+        value = Decimal(canonical)
+        exact = value == value.quantize(Decimal("0.01"))
+    except DecimalException:
+        raise AmountError(EXPECTED_FORM) from None
+    if not exact:
         raise AmountError("Use at most two decimals.")
     cents = int((value * 100).to_integral_value())
     if cents <= 0:

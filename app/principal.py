@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from flask import current_app
 from flask_login import UserMixin
 
-from .login_sessions import ResolvedSession, resolve_token
+from .config import Settings
+from .db_types import utcnow
+from .login_sessions import ResolvedSession, note_activity, resolve_token
 from .models import LoginSession, User
 
 
@@ -20,10 +25,18 @@ class SignedInUser(UserMixin):  # type: ignore[misc]
     def id(self) -> str:
         return self.account.id
 
+    def login_age(self) -> timedelta:
+        """How long ago this login's wallet presentation was."""
+        return utcnow() - self.login_session.created_at
+
     def get_id(self) -> str:
         return self.token
 
 
 def load_user(token: str) -> SignedInUser | None:
-    resolved = resolve_token(token)
-    return None if resolved is None else SignedInUser(token, resolved)
+    settings: Settings = current_app.extensions["demobank.settings"]
+    resolved = resolve_token(token, timedelta(minutes=settings.session_idle_minutes))
+    if resolved is None:
+        return None
+    note_activity(resolved)
+    return SignedInUser(token, resolved)

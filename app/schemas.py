@@ -82,11 +82,16 @@ class PaymentMeta(FlowMeta):
     reference: ShortText = ""
 
 
+DEFAULT_LOAN_EXPOSURE_CENTS = 5_000_000  # EUR 50,000.00 (LOAN_EXPOSURE_LIMIT_EUR)
+
+
 class LoanMeta(FlowMeta):
     kind: Literal["loan"] = "loan"
     amount_cents: Annotated[int, Field(gt=0)]
     purpose: Annotated[str, Field(min_length=1, max_length=50)]
     term_months: Annotated[int, Field(gt=0, le=120)]
+    # The cap on pending loans in force when the person applied; completion enforces it.
+    exposure_limit_cents: Annotated[int, Field(gt=0)] = DEFAULT_LOAN_EXPOSURE_CENTS
 
 
 class ProfileUpdateMeta(FlowMeta):

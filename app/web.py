@@ -13,6 +13,8 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from .config import Settings
+from .extensions import db
+from .housekeeping import PruneTimer
 from .money import format_cents
 from .verification import AuthorizerError, AuthorizerUnavailable
 from .verification.claims import image_data_url
@@ -129,9 +131,22 @@ def _refuse_control_characters() -> Response | None:
     return None
 
 
+def _prune_now_and_then() -> None:
+    """Old requests and expired sessions go away without an operator (at most hourly)."""
+    if request.endpoint in ("static", "pages.health"):
+        return
+    try:
+        current_app.extensions["demobank.prune_timer"].tick()
+    except Exception:  # pruning waits for the next minute; the request goes on
+        db.session.rollback()
+        log.warning("pruning skipped", exc_info=True)
+
+
 def register_web_hooks(app: Flask) -> None:
+    app.extensions["demobank.prune_timer"] = PruneTimer()
     app.before_request(_refuse_control_characters)
     app.before_request(_check_schema)
+    app.before_request(_prune_now_and_then)
     app.after_request(_security_headers)
     app.context_processor(_template_globals)
     app.add_template_filter(format_cents, "money")

@@ -168,3 +168,61 @@ def flow_request(
         transaction=transaction,
         verifier_info=kind.verifier_info,
     )
+
+
+ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
+
+
+class Gunicorn:
+    """The app under gunicorn (the project's gunicorn.conf.py) in a subprocess: started,
+    waited for on /health, and always stopped. `log` holds what it printed."""
+
+    def __init__(self, env: dict[str, str], log_path: Any, workers: int = 2) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_path
+        self.env = {
+            **os.environ,
+            "PORT": str(self.port),
+            "WEB_CONCURRENCY": str(workers),
+            "GUNICORN_THREADS": "2",
+            "PUBLIC_BASE_URL": self.url,
+            "LOG_LEVEL": "WARNING",
+            **env,
+        }
+        self.process: Any = None
+
+    def __enter__(self) -> Gunicorn:
+        import subprocess
+        import sys
+        import time
+
+        import httpx
+
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
+             "--bind", f"127.0.0.1:{self.port}", "wsgi:app"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=open(self.log_path, "w"),
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url}/health", timeout=1).status_code < 500:
+                    return self
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        self.__exit__()
+        pytest.fail(self.log)
+        raise AssertionError("unreachable")
+
+    def __exit__(self, *_exc: object) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=20)
+
+    @property
+    def log(self) -> str:
+        return str(open(self.log_path).read())

@@ -198,10 +198,12 @@ def test_portraits(value, kept, caplog):
         ("signup", {"personal_administrative_number": "1"}, ["Family name", "Given name"]),
         ("signin", {}, ["Personal administrative number"]),
         ("payment", {"personal_administrative_number": "1", "family_name": "A"}, ["Given name"]),
+        # For flows on an account the number is checked against it instead: a missing one
+        # is an identity mismatch (tests/test_completion.py).
         (
             "loan",
-            {"personal_administrative_number": "", "family_name": "A", "given_name": "B"},
-            ["Personal administrative number"],
+            {"personal_administrative_number": "1", "family_name": ""},
+            ["Family name", "Given name"],
         ),
     ],
 )
@@ -219,12 +221,17 @@ def test_valid_flow_claims_pass():
     require_attributes(VerifiedClaims(), kind_of("profile_update").required)
 
 
-def test_credentials_are_merged():
+def test_credentials_of_the_same_person_are_merged():
     merged = normalize_credentials(
         [
-            {"format": "dc+sd-jwt", "claims": {"family_name": "A"}},
-            {"format": "mso_mdoc", "claims": {MDOC_NAMESPACE: {"given_name": "B"}}},
+            {"format": "dc+sd-jwt", "claims": {"family_name": "A", **SAME}},
+            {"format": "mso_mdoc", "claims": {MDOC_NAMESPACE: {"given_name": "B", **SAME}}},
             {"format": "dc+sd-jwt", "claims": "not a dict"},
         ]
     )
-    assert merged == VerifiedClaims(family_name="A", given_name="B")
+    assert merged == VerifiedClaims(
+        family_name="A", given_name="B", personal_administrative_number="DE-1"
+    )
+
+
+SAME = {"personal_administrative_number": "DE-1"}

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from app.config import ConfigError, load_settings
+from tests.helpers import make_app
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,14 +28,23 @@ def test_development_defaults():
     assert s.ratelimit_admin_login == "5 per minute"
 
 
+PRODUCTION = {
+    "DEMOBANK_ENV": "production",
+    "SECRET_KEY": "s" * 32,
+    "ADMIN_PASSWORD": "correct horse battery",
+    "PUBLIC_BASE_URL": "https://bank.example",
+    "VIDOS_AUTHORIZER_URL": "https://authorizer.example",
+}
+
+
 def test_production_defaults_and_requirements():
     with pytest.raises(ConfigError, match="SECRET_KEY"):
-        settings(DEMOBANK_ENV="production", ADMIN_PASSWORD="x" * 12)
+        settings(**{**PRODUCTION, "SECRET_KEY": ""})
     with pytest.raises(ConfigError, match="ADMIN_PASSWORD"):
-        settings(DEMOBANK_ENV="production", SECRET_KEY="s" * 32)
-    s = settings(DEMOBANK_ENV="production", SECRET_KEY="s" * 32, ADMIN_PASSWORD="hunter22")
+        settings(**{**PRODUCTION, "ADMIN_PASSWORD": ""})
+    s = settings(**PRODUCTION)
     assert s.auto_migrate is False
-    assert s.production
+    assert s.production and s.authorizer == "vidos"
 
 
 @pytest.mark.parametrize(
@@ -102,3 +112,90 @@ def test_bad_value_stops_the_process_with_one_line(tmp_path):
 
 def test_debugger_is_off_by_default(app):
     assert app.debug is False
+
+
+# -- production refuses what is unsafe (security review, issue 7 items 1 and 2) ---------
+
+
+def test_production_refuses_the_sandbox_without_the_opt_in():
+    with pytest.raises(ConfigError, match="VIDOS_AUTHORIZER_URL is required in production"):
+        settings(**{**PRODUCTION, "VIDOS_AUTHORIZER_URL": ""})
+    with pytest.raises(ConfigError, match="VIDOS_AUTHORIZER_URL"):
+        settings(**{**PRODUCTION, "AUTHORIZER": "sandbox"})
+    opt_in = {"VIDOS_AUTHORIZER_URL": "", "ALLOW_SANDBOX_IN_PRODUCTION": "1"}
+    demo = settings(**{**PRODUCTION, **opt_in})
+    assert demo.authorizer == "sandbox" and demo.allow_sandbox_in_production
+
+
+@pytest.mark.parametrize(
+    ("change", "variable"),
+    [
+        ({"SECRET_KEY": "s" * 31}, "SECRET_KEY must be at least 32"),
+        ({"ADMIN_PASSWORD": "demo"}, "ADMIN_PASSWORD"),
+        ({"ADMIN_PASSWORD": "Change-Me"}, "ADMIN_PASSWORD"),
+        ({"ADMIN_PASSWORD": "password123"}, "ADMIN_PASSWORD"),
+        ({"ADMIN_PASSWORD": "short-pw-11"}, "ADMIN_PASSWORD must be at least 12"),
+        ({"PUBLIC_BASE_URL": "http://bank.example"}, "PUBLIC_BASE_URL must be an https"),
+        ({"VIDOS_AUTHORIZER_URL": "http://authorizer.example"}, "VIDOS_AUTHORIZER_URL must be"),
+        ({"FLASK_DEBUG": "1"}, "FLASK_DEBUG"),
+    ],
+)
+def test_production_refuses_weak_settings(change, variable):
+    with pytest.raises(ConfigError, match=variable):
+        settings(**{**PRODUCTION, **change})
+    assert settings(**{**PRODUCTION, "FLASK_DEBUG": "0"}).production  # off is fine
+
+
+def test_configuration_errors_never_print_a_password():
+    with pytest.raises(ConfigError) as caught:
+        settings(DATABASE_URL="mysql://bank:s3cr3t-pw@db.example/bank")
+    assert "s3cr3t-pw" not in str(caught.value) and "***" in str(caught.value)
+    for password in ("demo", "short-pw-11"):
+        with pytest.raises(ConfigError) as caught:
+            settings(**{**PRODUCTION, "ADMIN_PASSWORD": password})
+        assert password not in str(caught.value).replace("ADMIN_PASSWORD", "")
+
+
+def test_https_session_cookie_is_host_prefixed(database_url):
+    app = make_app(database_url, PUBLIC_BASE_URL="https://bank.example")
+    client = app.test_client()
+    page = client.get("/signup", base_url="https://bank.example")
+    cookie = page.headers["Set-Cookie"]
+    assert cookie.startswith("__Host-session=") and "Secure" in cookie and "Path=/" in cookie
+    assert "Domain" not in cookie
+    plain = make_app(database_url).test_client().get("/signup").headers["Set-Cookie"]
+    assert plain.startswith("session=")
+
+
+def test_public_sandbox_demo_starts_with_a_warning_and_the_banner(database_url, caplog):
+    caplog.set_level("WARNING")
+    app = make_app(
+        database_url,
+        TESTING=False,
+        **{**PRODUCTION, "VIDOS_AUTHORIZER_URL": "", "ALLOW_SANDBOX_IN_PRODUCTION": "1"},
+    )
+    assert any(
+        r.levelname == "WARNING" and "sandbox" in r.getMessage() for r in caplog.records
+    ), caplog.text
+    page = app.test_client().get("/", base_url="https://bank.example").get_data(as_text=True)
+    assert "Sandbox: identities are simulated" in page
+
+
+def test_production_without_vidos_does_not_start_the_process(tmp_path):
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "DATABASE_PATH": str(tmp_path / "x.db"),
+        **{k: v for k, v in PRODUCTION.items() if k != "VIDOS_AUTHORIZER_URL"},
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", "import wsgi"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert "VIDOS_AUTHORIZER_URL" in line and "ALLOW_SANDBOX_IN_PRODUCTION" in line

@@ -269,10 +269,11 @@ def test_expired_session_resolves_to_nothing(any_app):
         user = make_user()
         with write_transaction():
             token = create_session(user.id, "direct_post", ["sd-jwt"], timedelta(minutes=5))
-        assert resolve_token(token).user.id == user.id
+        idle = timedelta(minutes=30)
+        assert resolve_token(token, idle).user.id == user.id
         later = datetime.now(UTC) + timedelta(minutes=6)
-        assert resolve_token(token, now=later) is None
-        assert resolve_token("not-a-token") is None
+        assert resolve_token(token, idle, now=later) is None
+        assert resolve_token("not-a-token", idle) is None
         stored = db.session.scalars(select(LoginSession.token_hash)).all()
         assert token not in stored and len(stored[0]) == 64
 

@@ -14,6 +14,13 @@ from app.money import AmountError, cents_to_decimal_text, format_cents, parse_am
         ("1000000", 100_000_000),
         ("€ 12.30", 1230),
         ("1.230", 123),
+        # EU forms: decimal comma, dot thousands (security review item 6)
+        ("1,50", 150),
+        ("45,5", 4550),
+        ("1.200,00", 120_000),
+        ("1.000.000,00", 100_000_000),
+        ("1,200.00", 120_000),
+        ("1,200", 120_000),
     ],
 )
 def test_parse_valid_amounts(text, cents):
@@ -32,7 +39,9 @@ def test_parse_valid_amounts(text, cents):
         ("abc", "as a number"),
         ("1e5", "as a number"),
         ("NaN", "as a number"),
-        ("1,00", "as a number"),
+        ("1.000,001", "as a number"),
+        ("1,2,3", "as a number"),
+        ("1.2.3,4", "as a number"),
         ("1000000.01", "at most €1,000,000.00"),
         ("99999999999999999999", "at most"),
     ],
@@ -68,3 +77,28 @@ def test_format_signed_and_plain():
     assert format_cents(-480, sign=True) == "-€4.80"
     assert cents_to_decimal_text(4500) == "45.00"
     assert cents_to_decimal_text(5) == "0.05"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["\uff11\uff12", "\u0665\u0660", "12\u0663", "\u00b2", "1\u00a0000", "\uff11,\uff15\uff10"],
+    ids=["fullwidth", "arabic-indic", "mixed", "superscript", "nbsp", "fullwidth-comma"],
+)
+def test_non_ascii_digits_are_no_amount(text):
+    with pytest.raises(AmountError, match="as a number"):
+        parse_amount(text)
+
+
+@pytest.mark.parametrize("digits", [900_000, 1_000_000])
+def test_a_huge_amount_is_refused_unread(digits):
+    """A million digits made Decimal work for seconds or raise decimal.Overflow (500)."""
+    with pytest.raises(AmountError, match="at most"):
+        parse_amount("9" * digits)
+    with pytest.raises(AmountError, match="at most"):
+        parse_amount("1." + "0" * digits)
+
+
+def test_decimal_exponent_forms_are_refused():
+    for text in ("1E+999999999", "9e999999", "Infinity", "sNaN"):
+        with pytest.raises(AmountError):
+            parse_amount(text)

@@ -2,69 +2,27 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.helpers import free_port
+from tests.helpers import Gunicorn
 
-ROOT = Path(__file__).resolve().parent.parent
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 
 @pytest.fixture
 def gunicorn_url(database_url, tmp_path):
-    port = free_port()
     env = {
-        **os.environ,
-        "PORT": str(port),
         "WEB_CONCURRENCY": "3",
-        "GUNICORN_THREADS": "2",
         "DATABASE_URL": database_url,
         "SECRET_KEY": "multi-worker-test-secret-key",
         "AUTO_MIGRATE": "0",
         "AUTHORIZER": "sandbox",
-        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
-        "LOG_LEVEL": "WARNING",
     }
-    log = (tmp_path / "gunicorn.log").open("w")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "-c",
-            "gunicorn.conf.py",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "wsgi:app",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        else:
-            pytest.fail((tmp_path / "gunicorn.log").read_text())
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
+    with Gunicorn(env, tmp_path / "gunicorn.log", workers=3) as server:
+        yield server.url
 
 
 def post(client: httpx.Client, path: str, data: dict) -> httpx.Response:

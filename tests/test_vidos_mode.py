@@ -7,6 +7,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from app import pages
 from app.extensions import db
 from app.models import LoginSession, PendingAuthRequest, User
 from tests.helpers import Browser, make_app
@@ -206,14 +207,72 @@ def test_authorizer_unavailable_changes_nothing(fake, vidos_app):
         assert db.session.scalar(select(func.count()).select_from(User)) == 0
 
 
-def test_health_reports_the_vidos_authorizer(fake, vidos_app):
+def test_health_reports_the_vidos_authorizer(fake, vidos_app, monkeypatch):
     fake.on("GET", "/health", Canned(204))
     body = vidos_app.test_client().get("/health").get_json()
     assert body["authorizer"] == {"name": "vidos", "status": "ok"}
     fake.on("GET", "/health", Canned(500, {"message": "down"}))
+    monkeypatch.setattr(pages, "HEALTH_CACHE_SECONDS", 0)
     response = vidos_app.test_client().get("/health")
     assert response.status_code == 503 and response.get_json()["status"] == "degraded"
 
 
+def test_health_burst_costs_the_authorizer_one_call(fake, vidos_app):
+    """/health is public: each call used to cost one authorizer request (item 10)."""
+    fake.on("GET", "/health", Canned(204))
+    client = vidos_app.test_client()
+    for _ in range(20):
+        assert client.get("/health").status_code == 200
+    assert len(fake.calls("GET", "/health")) == 1
+
+
 def test_no_sandbox_wallet_with_a_real_authorizer(vidos_app):
     assert vidos_app.test_client().get("/sandbox/wallet/x").status_code == 404
+
+
+def _dc_api_request(fake, vidos_app, authorization_id="a-dc"):
+    client = vidos_app.test_client()
+    browser = Browser(client)
+    fake.on("POST", f"{API}/authorizations", Canned(201, created(authorization_id, dc_api=True)))
+    fake.on(
+        "GET", f"{API}/authorizations/{authorization_id}/status", Canned(200, {"status": "pending"})
+    )
+    request_id = browser.start("/signup", {"mode": "dc_api", "credential_format": "any"})
+    waiting = client.get(f"/auth/{request_id}").get_data(as_text=True)
+    token = re.search(r'data-csrf="([^"]+)"', waiting).group(1)
+    return client, browser, request_id, {"X-CSRFToken": token}
+
+
+def test_dc_api_completion_refuses_bad_json(fake, vidos_app):
+    client, _browser, request_id, header = _dc_api_request(fake, vidos_app)
+    url = f"/auth/{request_id}/complete"
+    for raw in ("{not json", "[" * 5000 + "]" * 5000, '{"origin": 5, "response": null}'):
+        response = client.post(url, data=raw, headers=header, content_type="application/json")
+        assert response.status_code == 400
+    body = {"origin": "http://localhost", "response": "eyJ.jwe"}
+    assert client.post(url, json=body).status_code == 400  # no CSRF header
+    assert fake.calls("POST", f"{API}/a-dc/dc_api.jwt") == []
+
+
+def test_dc_api_completion_with_a_foreign_origin_is_refused(fake, vidos_app):
+    """The origin came from the browser and was forwarded as is (item 11)."""
+    client, browser, request_id, header = _dc_api_request(fake, vidos_app)
+    body = {"origin": "https://evil.example", "response": {"response": "eyJ.jwe"}}
+    response = client.post(f"/auth/{request_id}/complete", json=body, headers=header)
+    assert response.status_code == 400
+    assert fake.calls("POST", f"{API}/a-dc/dc_api.jwt") == []
+    assert browser.status(request_id)["status"] == "pending"
+
+
+def test_dc_api_wallet_error_ends_the_request_as_declined(fake, vidos_app):
+    client, browser, request_id, header = _dc_api_request(fake, vidos_app)
+    body = {
+        "origin": "http://localhost",
+        "response": {"error": "access_denied", "error_description": "user said no"},
+    }
+    response = client.post(f"/auth/{request_id}/complete", json=body, headers=header)
+    assert response.status_code == 200
+    assert response.get_json()["status"] == "rejected"
+    assert response.get_json()["title"] == "Request declined"
+    assert fake.calls("POST", f"{API}/a-dc/dc_api.jwt") == []
+    assert browser.status(request_id)["status"] == "rejected"

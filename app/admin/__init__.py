@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import logging
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
@@ -13,13 +14,16 @@ from werkzeug.wrappers import Response
 from wtforms import PasswordField, SubmitField
 from wtforms.validators import DataRequired
 
+from ..admin_sessions import admin_session_valid, create_admin_session, delete_admin_session
+from ..database import write_transaction
 from ..extensions import limiter
 from ..housekeeping import reset_everything
 from ..stats import collect, human_bytes
 from ..web import render_page, settings
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-ADMIN_KEY = "admin"
+log = logging.getLogger(__name__)
+ADMIN_KEY = "admin_token"
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -32,10 +36,12 @@ class AdminResetForm(FlaskForm):  # type: ignore[misc]
     submit = SubmitField("Reset all demo data")
 
 
+
 def admin_required(view: F) -> F:
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if session.get(ADMIN_KEY) is not True:
+        if not admin_session_valid(session.get(ADMIN_KEY)):
+            session.pop(ADMIN_KEY, None)
             return redirect(url_for("admin.login"))
         return view(*args, **kwargs)
 
@@ -49,16 +55,22 @@ def login() -> str | Response:
     if form.validate_on_submit():
         given = form.password.data.encode()
         if hmac.compare_digest(given, settings().admin_password.encode()):
-            session[ADMIN_KEY] = True
+            with write_transaction():
+                delete_admin_session(session.get(ADMIN_KEY))
+                session[ADMIN_KEY] = create_admin_session()
+            log.warning("admin sign-in from %s", request.remote_addr)
             return redirect(url_for("admin.index"), 303)
+        log.warning("admin sign-in failed from %s", request.remote_addr)
         form.password.errors.append("That password is not right.")
     status = 400 if request.method == "POST" else 200
     return render_page("admin/login.html", status, form=form)
 
 
-@bp.route("/logout", methods=["GET", "POST"])
+@bp.post("/logout")
 def logout() -> Response:
-    session.pop(ADMIN_KEY, None)
+    """Ends the admin session on the server (CSRFProtect has checked the form's token)."""
+    with write_transaction():
+        delete_admin_session(session.pop(ADMIN_KEY, None))
     return redirect(url_for("pages.landing"), 303)
 
 
@@ -81,5 +93,6 @@ def reset() -> str | Response:
     form = AdminResetForm()
     if form.validate_on_submit():
         reset_everything()
+        log.warning("admin reset all demo data, from %s", request.remote_addr)
         return redirect(url_for("admin.index", reset="1"), 303)
     return render_template("admin/reset.html", form=form)

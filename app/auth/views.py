@@ -37,7 +37,9 @@ def signup() -> str | Response:
 @bp.route("/signin", methods=["GET", "POST"])
 @rate_limited
 def signin() -> str | Response:
-    if current_user.is_authenticated and request.method == "GET":
+    # fresh=1: a signed-in person confirms it is them again (before a sensitive action).
+    fresh = request.args.get("fresh") == "1"
+    if current_user.is_authenticated and request.method == "GET" and not fresh:
         wanted = url_of(page_for_path(request.args.get("next")))
         return redirect(wanted or url_for("banking.dashboard"))
     return _start_page("auth/signin.html", SigninMeta)

@@ -62,9 +62,20 @@ class LoanForm(FlaskForm):  # type: ignore[misc]
     )
     submit = SubmitField("Submit application")
 
+    def __init__(self, *args: Any, remaining_cents: int = 0, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.remaining_cents = remaining_cents
+
     @property
     def amount_cents(self) -> int:
         return euros_to_cents(int(self.amount.data))
+
+    def validate_amount(self, field: SelectField) -> None:
+        if self.amount_cents > self.remaining_cents:
+            raise ValidationError(
+                "You can apply for at most "
+                f"{format_cents(max(self.remaining_cents, 0))} more while your loans are pending."
+            )
 
 
 class ProfileUpdateForm(FlaskForm):  # type: ignore[misc]

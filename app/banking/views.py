@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from typing import Any
 
-from flask import redirect, render_template, request, session, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, logout_user
 from werkzeug.wrappers import Response
 
@@ -14,7 +15,7 @@ from ..database import write_transaction
 from ..flows.web import begin, completed_request, rate_limited
 from ..ledger import list_activity
 from ..schemas import ActivityType, LoanMeta, PaymentMeta, ProfileUpdateMeta
-from ..web import render_page
+from ..web import render_page, settings
 from . import bp
 from .forms import ConfirmForm, LoanForm, PaymentForm, ProfileUpdateForm, ResetForm
 
@@ -130,7 +131,9 @@ def send_success(request_id: str) -> str:
 @bp.route("/loan", methods=["GET", "POST"])
 @rate_limited
 def loan() -> str | Response:
-    form = LoanForm()
+    limit = settings().loan_exposure_limit_cents
+    remaining = limit - current_user.account.pending_loans_total_cents
+    form = LoanForm(remaining_cents=remaining)
     if form.validate_on_submit():
         choice = _session_choice()
         meta = LoanMeta(
@@ -138,10 +141,13 @@ def loan() -> str | Response:
             amount_cents=form.amount_cents,
             purpose=form.purpose.data,
             term_months=int(form.term.data),
+            exposure_limit_cents=limit,
         )
         return begin(meta, choice["mode"], user_id=current_user.id)
     status = 400 if request.method == "POST" else 200
-    return render_page("banking/loan.html", status, form=form)
+    return render_page(
+        "banking/loan.html", status, form=form, remaining_cents=max(remaining, 0), limit_cents=limit
+    )
 
 
 @bp.get("/loan/success/<request_id>")
@@ -178,8 +184,17 @@ def _updated_fields(request_id: str) -> list[str] | None:
     return list(pending.result.updated_fields) if pending.result else []
 
 
+# Deleting everything is confirmed by a recent wallet sign-in, not only by the cookie.
+RESET_NEEDS_SIGNIN_WITHIN = timedelta(minutes=10)
+
+
 @bp.route("/account/reset", methods=["GET", "POST"])
 def account_reset() -> str | Response:
+    if current_user.login_age() > RESET_NEEDS_SIGNIN_WITHIN:
+        flash("To reset your demo data, confirm it is you with your wallet first.", "info")
+        return redirect(
+            url_for("auth.signin", next=url_for("banking.account_reset"), fresh="1"), 303
+        )
     form = ResetForm()
     if form.validate_on_submit():
         with write_transaction():

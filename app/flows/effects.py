@@ -9,9 +9,18 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from ..accounts import PROFILE_FIELDS, NewAccount, create_user, get_user_by_identifier, update_user
+from ..accounts import (
+    PROFILE_FIELDS,
+    LoanLimitReached,
+    NewAccount,
+    add_pending_loan,
+    create_user,
+    get_user_by_identifier,
+    update_user,
+)
 from ..ledger import InsufficientFunds, record_movement
 from ..models import PendingAuthRequest, User
+from ..money import format_cents
 from ..schemas import (
     ErrorInfo,
     FlowResult,
@@ -121,7 +130,18 @@ def apply_for_loan(given: EffectInput) -> Effected:
     meta, account = given.request.request_metadata, given.account
     assert isinstance(meta, LoanMeta) and account is not None
     reference = new_loan_reference()
-    account.pending_loans_total_cents += meta.amount_cents
+    try:
+        add_pending_loan(account.id, meta.amount_cents, meta.exposure_limit_cents)
+    except LoanLimitReached:
+        info = ErrorInfo(
+            error_type="loan-limit",
+            title="Loan limit reached",
+            detail=(
+                "Your pending loans would be more than "
+                f"{format_cents(meta.exposure_limit_cents)}. Nothing was applied for."
+            ),
+        )
+        return Effected(FlowResult(status="error", error=info.title, error_info=info))
     record_movement(
         account.id,
         "loan",

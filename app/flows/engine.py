@@ -12,7 +12,7 @@ import logging
 from datetime import timedelta
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from ..database import write_transaction
 from ..db_types import utcnow
@@ -21,7 +21,12 @@ from ..login_sessions import create_session
 from ..models import PendingAuthRequest, User
 from ..schemas import ErrorInfo, FlowMeta, FlowResult, Presentation, PresentationMode
 from ..verification import Authorizer
-from ..verification.claims import MissingClaims, VerifiedClaims, require_attributes
+from ..verification.claims import (
+    ClaimsRejected,
+    MissingClaims,
+    VerifiedClaims,
+    require_attributes,
+)
 from ..verification.pid import build_presentation_request
 from . import requests
 from .effects import Effected, EffectInput, identity_mismatch
@@ -127,6 +132,27 @@ def apply_final_status(authorizer: Authorizer, request: PendingAuthRequest, stat
     return apply_status(authorizer, request, status, info)
 
 
+def decline(request: PendingAuthRequest, error: object, description: object = None) -> Outcome:
+    """End a request the wallet answered with an OpenID4VP error response (8.5): declined,
+    nothing applied. The wallet's words are kept only as short text."""
+    code = error if isinstance(error, str) and error else "access_denied"
+    detail = (
+        "You declined to share your PID with Demo Bank."
+        if code == "access_denied"
+        else "Your wallet could not answer the request."
+    )
+    details = [description[:200]] if isinstance(description, str) and description else []
+    info = ErrorInfo(
+        error_type=code.replace("_", "-")[:40],
+        title="Request declined" if code == "access_denied" else "Wallet error",
+        detail=detail,
+        details=details,
+        policy="wallet-response",
+    )
+    _finish(request.id, "failed", FlowResult(status="rejected", error=info.title, error_info=info))
+    return stored_outcome(request.id)
+
+
 def _finish(request_id: str, status: requests.TerminalStatus, result: FlowResult) -> None:
     with write_transaction():
         requests.finish(request_id, status, result)
@@ -158,8 +184,13 @@ def complete(authorizer: Authorizer, request: PendingAuthRequest) -> Outcome:
     requests.expire_if_due(request)
     if request.status != "pending":
         return outcome_of(request)
-    claims = authorizer.get_claims(request.authorization_id)
     kind = kind_of(request.type)
+    try:
+        claims = authorizer.get_claims(request.authorization_id)
+    except ClaimsRejected as exc:
+        info = ErrorInfo(error_type=exc.error_type, title=exc.title, detail=exc.detail)
+        _finish(request_id, "failed", FlowResult(status="error", error=info.title, error_info=info))
+        return stored_outcome(request_id)
     missing = _missing(kind, claims)
     if missing is not None:
         _finish(request_id, "failed", missing)
@@ -183,6 +214,16 @@ def complete(authorizer: Authorizer, request: PendingAuthRequest) -> Outcome:
         # everything was rolled back and the next check sees the account.
         log.info("request %s raced another sign-up; will retry", request_id)
         return PENDING
+    except DBAPIError:
+        # Anything else the database refused (a value too long for its column): nothing was
+        # applied, and the request ends now instead of failing on every poll.
+        log.exception("request %s could not be completed", request_id)
+        info = ErrorInfo(
+            error_type="error",
+            title="Verification failed",
+            detail="The identity check could not be completed. Nothing was changed.",
+        )
+        _finish(request_id, "failed", FlowResult(status="error", error=info.title, error_info=info))
     return stored_outcome(request_id)
 
 
@@ -192,8 +233,9 @@ def _effect(kind: FlowKind, row: PendingAuthRequest, claims: VerifiedClaims) -> 
         account = db.session.scalar(select(User).where(User.id == row.user_id).with_for_update())
         if account is None:
             return Effected(FlowResult(status="error", error="Account not found"))
-        identifier = claims.personal_administrative_number
-        if identifier is not None and identifier != account.identifier:
+        # The presentation must be of this account's holder: a missing identity number is
+        # a mismatch too, or any PID could change the account (security review, item 3).
+        if claims.personal_administrative_number != account.identifier:
             return Effected(identity_mismatch())
     return kind.effect(EffectInput(row, claims, account))
 

@@ -55,9 +55,11 @@ class FlowKind:
     summary_template: str | None = None  # what the waiting page shows is being confirmed
 
     def attributes_for(self, meta: FlowMeta) -> tuple[str, ...]:
-        """What a request asks for: the kind's attributes and those the person picked."""
+        """What a request asks for: the kind's attributes and those the person picked; a
+        flow that acts on an account always asks for the identity number it is checked by."""
         picked = tuple(getattr(meta, "requested_claims", ()))
-        return tuple(dict.fromkeys((*self.attributes, *picked)))
+        account = (ACCOUNT_IDENTIFIER,) if self.needs_account else ()
+        return tuple(dict.fromkeys((*account, *self.attributes, *picked)))
 
 
 _KINDS: dict[str, FlowKind] = {}
@@ -95,7 +97,9 @@ def _loan_transaction(meta: LoanMeta) -> dict[str, Any]:
     }
 
 
-IDENTITY = ("personal_administrative_number", "family_name", "given_name")
+ACCOUNT_IDENTIFIER = "personal_administrative_number"
+IDENTITY = (ACCOUNT_IDENTIFIER, "family_name", "given_name")
+NAMES = ("family_name", "given_name")
 
 SIGNUP = register(
     FlowKind(
@@ -144,7 +148,7 @@ PAYMENT = register(
         purpose="Confirm your identity for payment",
         meta_model=PaymentMeta,
         attributes=IDENTITY,
-        required=IDENTITY,
+        required=NAMES,  # the identity number is checked against the account
         effect=effects.pay,
         success=_page_for_request("banking.send_success"),
         retry=Page("banking.send"),
@@ -164,7 +168,7 @@ LOAN = register(
         purpose="Verify your identity for loan application",
         meta_model=LoanMeta,
         attributes=IDENTITY,
-        required=IDENTITY,
+        required=NAMES,
         effect=effects.apply_for_loan,
         success=_page_for_request("banking.loan_success"),
         retry=Page("banking.loan"),

@@ -9,19 +9,29 @@ import math
 import re
 from functools import lru_cache
 from typing import Any
+from urllib.parse import urlsplit
 
 import segno
 from flask import Blueprint, jsonify, redirect, render_template, request, url_for
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
+from ..extensions import limiter
 from ..verification import ResponseCodeNotFound, current_authorizer
 from ..verification.pid import PID_ATTRIBUTES
-from ..web import error_response, json_view, render_page
+from ..web import error_response, json_view, render_page, settings
 from . import engine, requests
 from .kinds import kind_of
 from .outcomes import plain_summary
-from .web import follow_outcome, is_owner, outcome_json, owned_request, refresh, url_of
+from .web import (
+    follow_outcome,
+    is_owner,
+    outcome_json,
+    owned_request,
+    public_origin,
+    refresh,
+    url_of,
+)
 
 bp = Blueprint("flows", __name__)
 _CODE = re.compile(r"^[A-Za-z0-9._~-]{8,512}$")
@@ -36,6 +46,17 @@ def qr_svg(url: str) -> Markup:
         scale=max(4, math.ceil(240 / modules)), border=2, light="#fff", svgclass="qr-code"
     )
     return Markup(svg)  # noqa: S704 - segno's own markup, built from a URL it encodes
+
+
+WALLET_SCHEMES = ("openid4vp", "eudi-openid4vp", "haip", "https")
+
+
+def opens_a_wallet(url: str) -> bool:
+    """Whether a link the authorizer handed back may be offered to click: a wallet scheme,
+    https, or this site's own demo wallet. Never javascript:, data: or the like."""
+    scheme = urlsplit(url).scheme.lower()
+    own = settings().public_base_url + "/"
+    return scheme in WALLET_SCHEMES or url.startswith(own)
 
 
 @bp.get("/auth/<request_id>")
@@ -54,7 +75,7 @@ def waiting(request_id: str) -> str | Response:
         outcome=outcome,
         next_url=next_url,
         attributes=[PID_ATTRIBUTES[a].display_name for a in kind.attributes_for(meta)],
-        authorize_url=authorize_url,
+        authorize_url=authorize_url if authorize_url and opens_a_wallet(authorize_url) else None,
         qr=qr_svg(authorize_url) if authorize_url and not outcome.terminal else None,
         dc_api_request=meta.presentation.dc_api_request,
         retry_url=url_of(kind.retry),
@@ -80,30 +101,41 @@ def _json_body() -> Any:
 @bp.post("/auth/<request_id>/complete")
 @json_view
 def complete(request_id: str) -> Response:
+    """What the browser's Digital Credentials API returned, for a request made for it."""
     pending = owned_request(request_id)
+    if pending.mode != "dc_api":
+        # A QR-code request's response goes to the authorizer's response URI (direct_post.jwt),
+        # never through the browser (OpenID4VP 8.3.1 and Appendix A): nothing is forwarded.
+        return error_response(
+            409, "Wrong kind of request", "This request waits for a wallet by QR code or link."
+        )
     body = _json_body()
     if not isinstance(body, dict):
         return error_response(400, "Bad request", "Send JSON with origin and response.")
     origin, response = body.get("origin"), body.get("response")
     if isinstance(response, dict) and isinstance(response.get("response"), str):
         response = response["response"]
-    if (
-        not isinstance(origin, str)
-        or len(origin) > 200
-        or not (
+    if origin != public_origin():
+        # The origin the wallet saw is this site's; another one is not ours to forward.
+        return error_response(400, "Bad request", "The response is not for this site.")
+    if pending.status == "pending" and isinstance(response, dict) and "error" in response:
+        engine.decline(pending, response.get("error"), response.get("error_description"))
+    elif pending.status == "pending":
+        if not (
             isinstance(response, str) or (isinstance(response, dict) and "vp_token" in response)
-        )
-    ):
-        return error_response(400, "Bad request", "Send JSON with origin and response.")
-    if pending.status == "pending":
+        ):
+            return error_response(400, "Bad request", "Send JSON with origin and response.")
         authorizer = current_authorizer()
-        final = authorizer.forward_dc_api_response(pending.authorization_id, origin, response)
+        final = authorizer.forward_dc_api_response(
+            pending.authorization_id, public_origin(), response
+        )
         engine.apply_final_status(authorizer, pending, final)
     outcome = follow_outcome(pending, refresh(pending))
     return jsonify(outcome_json(outcome))
 
 
 @bp.get("/callback")
+@limiter.limit(lambda: settings().ratelimit_callbacks)
 def callback() -> str | Response:
     code = request.args.get("response_code", "")
     if not _CODE.match(code):

@@ -9,12 +9,14 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from flask import abort, current_app, redirect, session, url_for
-from flask_login import current_user, login_user
+from flask_login import current_user, login_user, logout_user
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 from werkzeug.wrappers import Response
 
+from ..database import write_transaction
 from ..extensions import limiter
+from ..login_sessions import delete_session
 from ..models import PendingAuthRequest
 from ..principal import load_user
 from ..schemas import FlowMeta, PresentationMode
@@ -103,7 +105,12 @@ def refresh(request: PendingAuthRequest) -> Outcome:
 
 
 def sign_in_browser(token: str) -> None:
-    """Sign this browser in with a fresh session, keeping only its binding nonce."""
+    """Sign this browser in with a fresh session, keeping only its binding nonce; the
+    session it had before ends on the server (one browser, one login)."""
+    if current_user.is_authenticated:
+        with write_transaction():
+            delete_session(current_user.token)
+        logout_user()
     nonce = session.get(BROWSER_NONCE_KEY)
     session.clear()
     if isinstance(nonce, str):

@@ -10,6 +10,7 @@ import base64
 import binascii
 import logging
 import re
+from datetime import date
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -19,6 +20,9 @@ from .pid import MDOC_NAMESPACE, PID_ATTRIBUTES
 log = logging.getLogger(__name__)
 
 MAX_TEXT = 200
+MAX_NATIONALITIES = 10
+_COUNTRY = re.compile(r"^[A-Za-z]{2}$")
+_ISO_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[T ][0-9:.+\-Z]{0,40})?$", re.ASCII)
 MAX_PORTRAIT_BYTES = 1024 * 1024
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _IMAGE_MAGIC = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
@@ -52,6 +56,7 @@ class VerifiedClaims(BaseModel):
     resident_address: str | None = None
     birth_place: PlaceOfBirth | None = None
     portrait: str | None = None  # a data: URL of a JPEG or PNG
+    issuing_country: str | None = None
 
     def text_of(self, attribute_id: str) -> str | None:
         """An attribute as one line of text (several nationalities joined), None if absent."""
@@ -73,6 +78,29 @@ class MissingClaims(Exception):
     def __init__(self, missing: list[str]) -> None:
         super().__init__("The wallet did not share: " + ", ".join(missing))
         self.missing = missing
+
+
+class ClaimsRejected(Exception):
+    """The presentation cannot be used as sent; `title`/`detail` say why, to the person."""
+
+    error_type = "invalid-claims"
+    title = "Information not accepted"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class ConflictingCredentials(ClaimsRejected):
+    """A presentation held PIDs of different people: none of them counts."""
+
+    error_type = "credentials-conflict"
+    title = "Credentials of different people"
+
+
+class InvalidClaim(ClaimsRejected):
+    """An attribute is not what its name says (a date that is no date, a country code that
+    is no code, too many of them): refused whole rather than stored cut or failing later."""
 
 
 def require_attributes(claims: VerifiedClaims, attribute_ids: tuple[str, ...]) -> None:
@@ -155,10 +183,31 @@ def _place_of_birth(value: Any) -> dict[str, str] | None:
     return {"locality": text} if text else None
 
 
-def _nationalities(value: Any) -> list[str] | None:
+def _nationalities(value: Any) -> tuple[str, ...]:
+    """Two-letter country codes (ISO 3166-1 alpha-2, upper case), PID rulebook 3.1.3."""
     items = value if isinstance(value, list) else [value]
-    cleaned = [t for t in (clean_text(v, 64) for v in items[:10]) if t]
-    return cleaned or None
+    codes = [t for t in (clean_text(v, 64) for v in items[: MAX_NATIONALITIES + 1]) if t]
+    if len(codes) > MAX_NATIONALITIES:
+        raise InvalidClaim(f"The wallet sent more than {MAX_NATIONALITIES} nationalities.")
+    if any(not _COUNTRY.match(code) for code in codes):
+        raise InvalidClaim("The wallet sent a nationality that is not a two-letter country code.")
+    return tuple(dict.fromkeys(code.upper() for code in codes))
+
+
+def _birth_date(value: Any) -> str | None:
+    """`YYYY-MM-DD` from a date, or from a string with an optional time part."""
+    if isinstance(value, date):
+        return value.isoformat()[:10]
+    text = clean_text(value, 64)
+    if text is None:
+        return None
+    match = _ISO_DATE.match(text)
+    if match:
+        try:
+            return date.fromisoformat(match.group(1)).isoformat()
+        except ValueError:
+            pass
+    raise InvalidClaim("The wallet sent a date of birth that is not a date.")
 
 
 def _flatten_mdoc(claims: dict[str, Any]) -> dict[str, Any]:
@@ -209,10 +258,10 @@ def normalize_claims(
         for attribute, key in (
             ("family_name", "family_name"),
             ("given_name", "given_name"),
-            ("birth_date", "birthdate"),
             ("email_address", "email"),
             ("personal_administrative_number", "personal_administrative_number"),
             ("document_number", "document_number"),
+            ("issuing_country", "issuing_country"),
         )
         if (text := clean_text(source.get(key))) is not None
     }
@@ -224,23 +273,42 @@ def normalize_claims(
     place = _place_of_birth(source.get("place_of_birth"))
     return VerifiedClaims(
         **texts,
-        nationality=tuple(_nationalities(source.get("nationalities")) or ()),
+        birth_date=_birth_date(source.get("birthdate")),
+        nationality=_nationalities(source.get("nationalities")),
         birth_place=PlaceOfBirth(**place) if place else None,
         resident_address=_address_text(source.get("address")),
         portrait=portrait,
     )
 
 
+def _same_person(first: VerifiedClaims, other: VerifiedClaims) -> bool:
+    if first.personal_administrative_number is None:
+        return False
+    if first.personal_administrative_number != other.personal_administrative_number:
+        return False
+    countries = (first.issuing_country, other.issuing_country)
+    return None in countries or countries[0] == countries[1]
+
+
 def normalize_credentials(credentials: list[dict[str, Any]]) -> VerifiedClaims:
-    """Merge the claims of the presented PID credentials (normally one)."""
+    """The claims of the presented PID credential: normally one.
+
+    Several are only merged when they are provably the same person: the same personal
+    administrative number (and issuing country, when sent). Otherwise person A's number
+    could travel with person B's name, so `ConflictingCredentials` refuses them all.
+    """
+    presented = [
+        normalize_claims(claims, fmt if isinstance(fmt, str) else None)
+        for credential in credentials
+        if isinstance(claims := credential.get("claims"), dict)
+        for fmt in [credential.get("format")]
+    ]
+    if any(not _same_person(presented[0], other) for other in presented[1:]):
+        raise ConflictingCredentials("the presented PIDs are not of the same person")
     merged: dict[str, Any] = {}
-    for credential in credentials:
-        claims = credential.get("claims")
-        if isinstance(claims, dict):
-            fmt = credential.get("format")
-            normalized = normalize_claims(claims, fmt if isinstance(fmt, str) else None)
-            for key, value in normalized.model_dump(exclude_defaults=True).items():
-                merged.setdefault(key, value)
+    for claims in presented:
+        for key, value in claims.model_dump(exclude_defaults=True).items():
+            merged.setdefault(key, value)
     result = VerifiedClaims.model_validate(merged)
     log.info("claims received: %s", ", ".join(result.shared()) or "none")
     return result

@@ -9,8 +9,10 @@ from urllib.parse import quote
 
 import httpx
 
+from ..schemas import ErrorInfo
 from .base import (
     AuthorizationStatus,
+    AuthorizerError,
     AuthorizerRefused,
     AuthorizerUnavailable,
     CreatedAuthorization,
@@ -175,9 +177,15 @@ class VidosAuthorizer:
             return StatusResult(status, self._policy_error(authorization_id, status))
         return StatusResult(status)
 
-    def _policy_error(self, authorization_id: str, status: str) -> Any:
+    def _policy_error(self, authorization_id: str, status: str) -> ErrorInfo:
+        """Why a presentation failed; generic words when the details cannot be fetched,
+        so the request still ends (it used to answer 502 on every poll until it expired)."""
         path = self._auth_path(authorization_id, "policy-response")
-        data = self._json("GET", path).get("data")
+        try:
+            data = self._json("GET", path).get("data")
+        except AuthorizerError as exc:
+            log.warning("policy response of %s unavailable: %s", authorization_id, exc)
+            data = None
         items = [d for d in data if isinstance(d, dict)] if isinstance(data, list) else []
         return error_info_from_policy_response(items, status)
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from ...database import database_ok, write_transaction
 from ...db_types import utcnow
@@ -97,6 +97,14 @@ class SandboxAuthorizer:
 
     def resolve_response_code(self, code: str) -> ResolvedCode:
         now = utcnow()
+        # A read first: random codes (someone guessing) never take the write lock.
+        known = db.session.scalar(
+            select(SandboxAuthorization.id).where(
+                SandboxAuthorization.response_code_hash == sha256_hex(code)
+            )
+        )
+        if known is None:
+            raise ResponseCodeNotFound("response code unknown, used or expired")
         with write_transaction() as session:
             used = session.execute(
                 update(SandboxAuthorization)
