@@ -276,3 +276,56 @@ def test_dc_api_wallet_error_ends_the_request_as_declined(fake, vidos_app):
     assert response.get_json()["title"] == "Request declined"
     assert fake.calls("POST", f"{API}/a-dc/dc_api.jwt") == []
     assert browser.status(request_id)["status"] == "rejected"
+
+
+def test_two_pids_of_different_people_are_not_merged(fake, vidos_app):
+    """Person A's number with person B's name used to make an account (item 4)."""
+    browser = Browser(vidos_app.test_client())
+    fake.on("POST", f"{API}/authorizations", Canned(201, created("a-two")))
+    request_id = browser.start("/signup", {"mode": "direct_post", "credential_format": "any"})
+    authorized(fake, "a-two", {})
+    victim = {"personal_administrative_number": "IT-12345"}
+    attacker = {"family_name": "Evil", "given_name": "Eve", "personal_administrative_number": "X"}
+    fake.on(
+        "GET",
+        f"{API}/authorizations/a-two/credentials",
+        Canned(
+            200,
+            {
+                "authorizationId": "a-two",
+                "credentials": [
+                    {
+                        "path": ["pid_sd_jwt", 0],
+                        "format": "dc+sd-jwt",
+                        "credentialType": "urn:eudi:pid:1",
+                        "claims": victim,
+                    },
+                    {
+                        "path": ["pid_mdoc", 0],
+                        "format": "mso_mdoc",
+                        "credentialType": "eu.europa.ec.eudi.pid.1",
+                        "claims": {"eu.europa.ec.eudi.pid.1": attacker},
+                    },
+                ],
+            },
+        ),
+    )
+    status = browser.status(request_id)
+    assert status["status"] == "error" and status["title"] == "Credentials of different people"
+    with vidos_app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User)) == 0
+
+
+def test_unfetchable_error_details_still_end_the_request(fake, vidos_app):
+    """A failing policy-response call used to answer 502 on every poll until expiry (12)."""
+    browser = Browser(vidos_app.test_client())
+    fake.on("POST", f"{API}/authorizations", Canned(201, created("a-rej")))
+    request_id = browser.start("/signup", {"mode": "direct_post", "credential_format": "any"})
+    fake.on("GET", f"{API}/authorizations/a-rej/status", Canned(200, {"status": "rejected"}))
+    fake.on(
+        "GET", f"{API}/authorizations/a-rej/policy-response", Canned(500, {"message": "down"})
+    )
+    status = browser.status(request_id)
+    assert status["status"] == "rejected" and status["title"] == "Verification declined"
+    with vidos_app.app_context():
+        assert db.session.get(PendingAuthRequest, request_id).status == "failed"
