@@ -1,0 +1,309 @@
+"""Payments end to end: gunicorn (gunicorn.conf.py), a fake Vidos authorizer, N browsers.
+
+    .venv/bin/python benchmarks/payments.py [--clients 8] [--poll-interval 0.05]
+        [--duration 30 | --payments N] [--workers W] [--threads T] [--no-validate-spec]
+        [--save FILE.json] [--baseline FILE.json | --baseline-ref GITREF [--rounds R]]
+
+Each client is a thread with its own httpx.Client (cookie jar). It signs up through the
+fake, pays once to warm up, then repeats the payment path until the time or count is
+reached: GET+POST /send, GET+POST /send/confirm, the waiting page GET /auth/<id>, GET
+/auth/<id>/status every --poll-interval seconds (a browser polls every 1.0), and the
+success page. The fake answers `pending` to an authorization's first status check and
+`authorized` afterwards, once the client's "wallet" has scanned the waiting page's
+request link. The app asks the authorizer at most once a second per request
+(STATUS_CHECK_INTERVAL_SECONDS), so N clients cannot pass N payments/s. The fake runs
+in this process and checks every call against tests/vidos's OpenAPI spec (about 1 ms of
+client CPU per call; a violation counts as an error).
+
+Server CPU is utime+stime of the gunicorn master and workers (/proc/<pid>/stat) over the
+measured phase; RSS is VmRSS of each worker afterwards. Client CPU is this process (the
+clients and the fake) and shows whether the load generator keeps up. gunicorn.conf.py's
+access log stays on, as deployed (written to a file in the temp dir). Each run gets a
+fresh SQLite file; with --baseline-ref both checkouts are served in this sitting, in turn.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import math
+import re
+import resource
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import common
+import httpx
+from fake_vidos import AUTH_ID, FakeVidos
+
+CSRF = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
+REQUEST_ID = re.compile(r"^/auth/([0-9a-f-]{36})$")
+RUNNING: set[subprocess.Popen[bytes]] = set()  # gunicorn masters to stop on a timeout
+UNITS = {
+    "payments_per_s": "1/s",
+    "server_cpu_ms_per_payment": "ms",
+    "polls_per_payment": "requests",
+    "p50_s_per_payment": "s",
+    "p95_s_per_payment": "s",
+    "worker_rss_mb_max": "MB",
+    "worker_rss_mb_mean": "MB",
+    "authorizer_calls_per_payment": "requests",
+    "client_cpu_ms_per_payment": "ms",
+    "payments": "count",
+    "errors": "count",
+}
+
+
+@contextmanager
+def gunicorn(root: Path, fake_url: str, args: argparse.Namespace) -> Iterator[tuple[str, int]]:
+    """gunicorn -c gunicorn.conf.py of `root` on a fresh SQLite file; yields (url, pid)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    folder = Path(tempfile.mkdtemp(prefix="demobank-payments-"))
+    env = {
+        **common.code_env(root),
+        "PORT": str(port),
+        "DEMOBANK_ENV": "development",
+        "SECRET_KEY": "benchmark-secret-key-0123456789abcdef",
+        "DATABASE_URL": f"sqlite:///{folder / 'bank.db'}",
+        "AUTO_MIGRATE": "1",
+        "AUTHORIZER": "vidos",
+        "VIDOS_AUTHORIZER_URL": fake_url,
+        "VIDOS_API_KEY": "benchmark",
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        "LOG_LEVEL": "WARNING",
+        "ADMIN_PASSWORD": "benchmark-admin-password",
+        "RATELIMIT_VERIFICATIONS": "100000 per minute",
+        "RATELIMIT_STORAGE_URI": "memory://",
+    }
+    env.pop("FLASK_DEBUG", None)
+    for name, value in (("WEB_CONCURRENCY", args.workers), ("GUNICORN_THREADS", args.threads)):
+        if value:
+            env[name] = str(value)
+    log_path = folder / "gunicorn.log"
+    options = f"-m gunicorn -c gunicorn.conf.py --bind 127.0.0.1:{port} wsgi:app".split()
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, *options],
+            cwd=root,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    RUNNING.add(process)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while not _healthy(url):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"gunicorn did not start:\n{log_path.read_text()[-3000:]}")
+            time.sleep(0.2)
+        yield url, process.pid
+    finally:
+        common.stop_group(process)
+        RUNNING.discard(process)
+        if re.search(r"Traceback|\[ERROR\]|CRITICAL", log_path.read_text(errors="replace")):
+            print(f"  ! errors in {log_path} (kept)")
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _healthy(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/health", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+class Browser:
+    def __init__(self, url: str, fake: FakeVidos, pan: str, poll_interval: float) -> None:
+        self.http = httpx.Client(base_url=url, timeout=15)
+        self.fake, self.pan, self.poll_interval = fake, pan, poll_interval
+
+    def _get(self, path: str) -> httpx.Response:
+        return self._check(self.http.get(path), 200)
+
+    @staticmethod
+    def _check(response: httpx.Response, status: int) -> httpx.Response:
+        if response.status_code != status:
+            request = response.request
+            raise RuntimeError(f"{request.method} {request.url.path}: {response.status_code}")
+        return response
+
+    def _post_form(self, path: str, data: dict[str, str]) -> str:
+        """GET the form page, POST it with its CSRF token; returns the redirect."""
+        match = CSRF.search(self._get(path).text)
+        if not match:
+            raise RuntimeError(f"no CSRF token on {path}")
+        response = self.http.post(path, data={**data, "csrf_token": match[1]})
+        return self._check(response, 303).headers["location"]
+
+    def _wait(self, waiting_path: str) -> tuple[dict[str, Any], int]:
+        """The waiting page, the wallet's scan, then polls until a final status."""
+        found = AUTH_ID.search(self._get(waiting_path).text)
+        if not found:
+            raise RuntimeError("no request link on the waiting page")
+        self.fake.scan(found[0], self.pan)
+        for polls in range(1, math.ceil(60 / self.poll_interval) + 1):
+            time.sleep(self.poll_interval)
+            status = self._get(f"{waiting_path}/status").json()
+            if status["status"] != "pending":
+                return status, polls
+        raise RuntimeError(f"{waiting_path} still pending after 60 s")
+
+    def signup(self) -> None:
+        waiting = self._post_form("/signup", {"mode": "direct_post", "credential_format": "sd-jwt"})
+        status, _ = self._wait(waiting)
+        if status.get("next_url") != "/profile?welcome=1":
+            raise RuntimeError(f"sign-up ended with {status}")
+
+    def pay(self) -> tuple[float, int]:
+        """One payment; returns its seconds and its number of status polls."""
+        started = time.perf_counter()
+        form = {"recipient": "Bench Shop", "amount": "1.00", "reference": "benchmark"}
+        waiting = self._post_form(self._post_form("/send", form), {})
+        request_id = REQUEST_ID.match(waiting)
+        status, polls = self._wait(waiting)
+        if not request_id or status.get("next_url") != f"/send/success/{request_id[1]}":
+            raise RuntimeError(f"payment {waiting} ended with {status}")
+        self._get(status["next_url"])
+        return time.perf_counter() - started, polls
+
+
+def measure(root: Path, args: argparse.Namespace) -> dict[str, Any]:
+    fake = FakeVidos(args.validate_spec)
+    fake.server.start()
+    try:
+        with gunicorn(root, fake.url, args) as (url, master):
+            return drive(url, master, fake, args)
+    finally:
+        fake.server.stop()
+
+
+def drive(url: str, master: int, fake: FakeVidos, args: argparse.Namespace) -> dict[str, Any]:
+    """Sign up and warm up every client, then measure payments until time or count."""
+    browsers = [
+        Browser(url, fake, f"BENCH-{i:04d}", args.poll_interval) for i in range(args.clients)
+    ]
+    ready, go = threading.Barrier(args.clients + 1, timeout=180), threading.Event()
+    done: list[tuple[float, int]] = []
+    errors: list[str] = []
+    deadline = [math.inf]
+
+    def client(browser: Browser) -> None:
+        try:
+            browser.signup()
+            browser.pay()  # warm-up, not measured
+        except Exception as exc:
+            errors.append(f"warm-up: {exc}")
+        ready.wait()
+        go.wait()
+        for _ in range(args.payments) if args.payments else itertools.count():
+            if time.monotonic() >= deadline[0] or len(errors) > 20:
+                break
+            try:
+                done.append(browser.pay())
+            except Exception as exc:
+                errors.append(str(exc))
+                time.sleep(0.5)
+
+    threads = [threading.Thread(target=client, args=(b,), daemon=True) for b in browsers]
+    for thread in threads:
+        thread.start()
+    ready.wait()
+    workers = common.children(master)
+    cpu_before, calls_before, own_before = (
+        common.cpu_seconds([master, *workers]),
+        fake.calls,
+        _own_cpu(),
+    )
+    started = time.monotonic()
+    deadline[0] = started + (args.timeout if args.payments else args.duration)
+    go.set()
+    for thread in threads:
+        thread.join(max(1.0, deadline[0] + 90 - time.monotonic()))
+    wall = time.monotonic() - started
+    cpu_after, calls, own = (
+        common.cpu_seconds([master, *workers]),
+        fake.calls - calls_before,
+        _own_cpu() - own_before,
+    )
+    if common.children(master) != workers:
+        errors.append("gunicorn replaced a worker during the run (its CPU time is missing)")
+    rss = [common.rss_mb(pid) for pid in workers]
+    for browser in browsers:
+        browser.http.close()
+    for message in errors[:5] + fake.violations[:5]:
+        print(f"  ! {message}")
+    n, seconds = max(1, len(done)), sorted(s for s, _ in done) or [0.0]
+    server_cpu = sum(cpu_after[p] - cpu_before[p] for p in cpu_before if p in cpu_after)
+    print(f"  {len(workers)} workers, {len(done)} payments in {wall:.1f} s")
+    figures = {
+        "payments_per_s": len(done) / wall,
+        "server_cpu_ms_per_payment": 1000 * server_cpu / n,
+        "polls_per_payment": sum(p for _, p in done) / n,
+        "p50_s_per_payment": statistics.median(seconds),
+        "p95_s_per_payment": seconds[math.ceil(0.95 * len(seconds)) - 1],
+        "worker_rss_mb_max": max(rss),
+        "worker_rss_mb_mean": statistics.mean(rss),
+        "authorizer_calls_per_payment": calls / n,
+        "client_cpu_ms_per_payment": 1000 * own / n,
+        "payments": len(done),
+        "errors": len(errors) + len(fake.violations),
+    }
+    return {"figures": figures, "workers": len(workers)}
+
+
+def _own_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run(root: Path, code: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
+    print(f"measuring {code['commit']} ({root}) ...", flush=True)
+    measured = measure(root, args)
+    names = ("clients", "poll_interval", "duration", "payments", "threads", "validate_spec")
+    settings = {name: getattr(args, name) for name in names} | {"workers": measured["workers"]}
+    return common.result("payments", code, settings, measured["figures"], UNITS)
+
+
+def main() -> None:
+    common.unshadow()
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--poll-interval", type=float, default=0.05)
+    parser.add_argument("--duration", type=float, default=30.0, help="seconds of payments")
+    parser.add_argument("--payments", type=int, help="payments per client instead of --duration")
+    parser.add_argument("--workers", type=int, help="WEB_CONCURRENCY (default: gunicorn.conf.py)")
+    parser.add_argument("--threads", type=int, help="GUNICORN_THREADS (default: gunicorn.conf.py)")
+    parser.add_argument(
+        "--validate-spec",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="check the fake's traffic against the OpenAPI spec",
+    )
+    common.add_options(parser, timeout=900)
+    args = parser.parse_args()
+    common.watchdog(args.timeout, lambda: [common.stop_group(p) for p in list(RUNNING)])
+    ours, baseline = common.measure_sides(args, lambda root, code: run(root, code, args))
+    title = (
+        f"payments: {args.clients} clients, a poll every {args.poll_interval} s "
+        f"(the polling ceiling is {args.clients} payments/s)"
+    )
+    common.report(args, title, ours, baseline)
+
+
+if __name__ == "__main__":
+    main()
