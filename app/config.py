@@ -121,6 +121,9 @@ class Settings:
             "SESSION_COOKIE_PATH": "/",
             "SESSION_COOKIE_DOMAIN": None,
             "PERMANENT_SESSION_LIFETIME": timedelta(minutes=self.session_ttl_minutes),
+            # The login's lifetime and idle time are kept on the server: the cookie is sent
+            # again only when it changes, not re-signed on every response.
+            "SESSION_REFRESH_EACH_REQUEST": False,
             "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
             "WTF_CSRF_TIME_LIMIT": None,
             "RATELIMIT_STORAGE_URI": self.ratelimit_storage_uri,

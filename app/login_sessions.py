@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 
 from .database import write_transaction
 from .db_types import utcnow
@@ -17,6 +17,18 @@ from .models import LoginSession, User
 from .schemas import CredentialFormat, PresentationMode
 
 SEEN_WRITE_INTERVAL = timedelta(minutes=1)  # last_seen_at is written at most this often
+# Built once: every signed-in request runs it, and building the expression cost more than
+# running it. One query, through the unique index on the token hash.
+_LIVE_SESSION = (
+    select(LoginSession, User)
+    .join(User, User.id == LoginSession.user_id)
+    .where(LoginSession.token_hash == bindparam("token_hash"))
+    .where(LoginSession.expires_at > bindparam("now"))
+    .where(
+        func.coalesce(LoginSession.last_seen_at, LoginSession.created_at)
+        > bindparam("idle_since")
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -57,13 +69,8 @@ def resolve_token(
         return None
     now = now or utcnow()
     row = db.session.execute(
-        select(LoginSession, User)
-        .join(User, User.id == LoginSession.user_id)
-        .where(LoginSession.token_hash == sha256_hex(token))
-        .where(LoginSession.expires_at > now)
-        .where(
-            func.coalesce(LoginSession.last_seen_at, LoginSession.created_at) > now - idle_timeout
-        )
+        _LIVE_SESSION,
+        {"token_hash": sha256_hex(token), "now": now, "idle_since": now - idle_timeout},
     ).first()
     if row is None:
         return None

@@ -111,14 +111,17 @@ def _template_globals() -> dict[str, Any]:
     }
 
 
-def _check_schema() -> Response | None:
-    if current_app.extensions.get("demobank.schema_current", True):
-        return None
-    if request.endpoint in ("static", "pages.health"):
-        return None
-    return error_response(
-        503, "Database not ready", "The database schema is out of date: run flask db upgrade."
-    )
+def _before_request() -> Response | None:
+    """One hook for the checks every request gets (each hook costs a little per request)."""
+    refused = _refuse_control_characters()
+    if refused is not None or request.endpoint in ("static", "pages.health"):
+        return refused
+    if not current_app.extensions.get("demobank.schema_current", True):
+        return error_response(
+            503, "Database not ready", "The database schema is out of date: run flask db upgrade."
+        )
+    _prune_now_and_then()
+    return None
 
 
 def _refuse_control_characters() -> Response | None:
@@ -133,8 +136,6 @@ def _refuse_control_characters() -> Response | None:
 
 def _prune_now_and_then() -> None:
     """Old requests and expired sessions go away without an operator (at most hourly)."""
-    if request.endpoint in ("static", "pages.health"):
-        return
     try:
         current_app.extensions["demobank.prune_timer"].tick()
     except Exception:  # pruning waits for the next minute; the request goes on
@@ -144,9 +145,7 @@ def _prune_now_and_then() -> None:
 
 def register_web_hooks(app: Flask) -> None:
     app.extensions["demobank.prune_timer"] = PruneTimer()
-    app.before_request(_refuse_control_characters)
-    app.before_request(_check_schema)
-    app.before_request(_prune_now_and_then)
+    app.before_request(_before_request)
     app.after_request(_security_headers)
     app.context_processor(_template_globals)
     app.add_template_filter(format_cents, "money")

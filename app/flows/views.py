@@ -83,6 +83,7 @@ def waiting(request_id: str) -> str | Response:
 
 
 @bp.get("/auth/<request_id>/status")
+@limiter.exempt
 @json_view
 def status(request_id: str) -> Response:
     pending = owned_request(request_id)
