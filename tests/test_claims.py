@@ -120,25 +120,65 @@ def test_nationality_string_or_list(value, expected):
     assert normalize_claims({"nationalities": value}, "dc+sd-jwt").nationality == expected
 
 
-def test_every_mapped_attribute_has_both_paths():
+def test_every_mapped_attribute_has_its_rulebook_paths():
+    no_mdoc_element = {"age_over_18", "age_in_years", "age_birth_year", "resident_house_number"}
     for attribute in PID_ATTRIBUTES.values():
-        assert attribute.mdoc_path == (MDOC_NAMESPACE, attribute.id)
+        if attribute.id in no_mdoc_element:  # PID Rulebook 3.1.2 has no such element
+            assert attribute.mdoc_path is None
+        elif attribute.id == "birth_place":
+            assert attribute.mdoc_path == (MDOC_NAMESPACE, "place_of_birth")
+        else:
+            assert attribute.mdoc_path == (MDOC_NAMESPACE, attribute.id)
         assert attribute.sd_jwt_path and attribute.display_name
     assert PID_ATTRIBUTES["age_over_18"].sd_jwt_path == ("age_equal_or_over", "18")
     assert PID_ATTRIBUTES["resident_city"].sd_jwt_path == ("address", "locality")
+    assert PID_ATTRIBUTES["birth_place"].sd_jwt_path == ("place_of_birth",)
 
 
 def test_dcql_round_trip():
     claims = ("family_name", "resident_address", "age_over_18")
     dcql = build_dcql(claims, ["sd-jwt", "mdoc"], "why")
     by_format, purpose = claims_from_dcql(dcql)
-    assert by_format == {"sd-jwt": list(claims), "mdoc": list(claims)} and purpose == "why"
+    # the mdoc PID has no age_over_18 element: its query leaves it out
+    assert by_format == {"sd-jwt": list(claims), "mdoc": list(claims[:2])} and purpose == "why"
     sd, mdoc = dcql["credentials"]
     assert sd["meta"] == {"vct_values": ["urn:eudi:pid:1"]} and sd["format"] == "dc+sd-jwt"
     assert mdoc["meta"] == {"doctype_value": "eu.europa.ec.eudi.pid.1"}
     assert mdoc["format"] == "mso_mdoc"
-    assert {"path": ["address", "formatted"]} in sd["claims"]
-    assert {"path": [MDOC_NAMESPACE, "resident_address"]} in mdoc["claims"]
+    assert {"id": "resident_address", "path": ["address", "formatted"]} in sd["claims"]
+    assert {"id": "resident_address", "path": [MDOC_NAMESPACE, "resident_address"]} in mdoc[
+        "claims"
+    ]
+    # optional attributes in the preferred claim set only (OpenID4VP 6.4.1)
+    assert sd["claim_sets"] == [list(claims), ["family_name"]]
+    assert mdoc["claim_sets"] == [list(claims[:2]), ["family_name"]]
+    assert dcql["credential_sets"] == [{"options": [["pid_sd_jwt"], ["pid_mdoc"]]}]
+
+
+def test_dcql_without_optional_attributes_has_no_claim_sets():
+    dcql = build_dcql(("family_name", "personal_administrative_number"), ["sd-jwt"])
+    (query,) = dcql["credentials"]
+    assert "claim_sets" not in query and "credential_sets" not in dcql
+    assert [c["id"] for c in query["claims"]] == ["family_name", "personal_administrative_number"]
+
+
+def test_dcql_only_optional_attributes_are_all_asked_for():
+    dcql = build_dcql(("email_address", "portrait"), ["mdoc"])
+    assert "claim_sets" not in dcql["credentials"][0]
+
+
+@pytest.mark.parametrize("retain", [True, False])
+def test_intent_to_retain_on_mdoc_claims_only(retain):
+    dcql = build_dcql(("family_name", "birth_place"), ["sd-jwt", "mdoc"], retain=retain)
+    sd, mdoc = dcql["credentials"]
+    assert all("intent_to_retain" not in c for c in sd["claims"])
+    assert [c.get("intent_to_retain", False) for c in mdoc["claims"]] == [retain, retain]
+    assert mdoc["claims"][1]["path"] == [MDOC_NAMESPACE, "place_of_birth"]
+
+
+def test_signup_and_profile_update_retain_what_they_receive():
+    assert kind_of("signup").retains and kind_of("profile_update").retains
+    assert not any(kind_of(k).retains for k in ("signin", "payment", "loan"))
 
 
 def test_strings_are_capped_and_cleaned():

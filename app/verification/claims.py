@@ -216,11 +216,14 @@ def _flatten_mdoc(claims: dict[str, Any]) -> dict[str, Any]:
     source: dict[str, Any] = namespaced if isinstance(namespaced, dict) else claims
     out: dict[str, Any] = {}
     for attribute in PID_ATTRIBUTES.values():
-        if attribute.id in source:
+        # the rulebook 3.1.2 element name, else the data identifier (older mdoc PIDs)
+        names = (attribute.mdoc_path[1],) if attribute.mdoc_path else ()
+        name = next((n for n in (*names, attribute.id) if n in source), None)
+        if name is not None:
             head = attribute.sd_jwt_path[0]
             if head == "address":
                 continue
-            out[head] = source[attribute.id]
+            out[head] = source[name]
     address = source.get("resident_address")
     if address is None:
         parts = {
