@@ -457,3 +457,19 @@ def test_mdoc_address_from_parts_when_resident_address_is_empty(empty):
         }
     }
     assert normalize_claims(claims, "mso_mdoc").resident_address == "Rietveld 1, 2312 JD Leiden, NL"
+
+
+def test_dcql_with_the_older_mdoc_element_name_still_reads_back():
+    dcql = {
+        "credentials": [
+            {
+                "id": "pid_mdoc",
+                "format": "mso_mdoc",
+                "claims": [
+                    {"path": [MDOC_NAMESPACE, "birth_place"]},
+                    {"path": [MDOC_NAMESPACE, "place_of_birth"]},
+                ],
+            }
+        ]
+    }
+    assert claims_from_dcql(dcql) == ({"mdoc": ["birth_place", "birth_place"]}, "")

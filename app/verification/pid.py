@@ -234,6 +234,8 @@ def claims_from_dcql(dcql: dict[str, Any]) -> tuple[dict[CredentialFormat, list[
         by_path[("dc+sd-jwt", a.sd_jwt_path)] = a.id
         if a.mdoc_path is not None:
             by_path[("mso_mdoc", a.mdoc_path)] = a.id
+            # requests stored before rulebook 3.1.2 names (e.g. birth_place) still read back
+            by_path.setdefault(("mso_mdoc", (MDOC_NAMESPACE, a.id)), a.id)
     fmt_names: dict[str, CredentialFormat] = {"dc+sd-jwt": "sd-jwt", "mso_mdoc": "mdoc"}
     result: dict[CredentialFormat, list[str]] = {}
     for query in dcql.get("credentials", []):
