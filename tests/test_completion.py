@@ -150,8 +150,22 @@ def test_transaction_is_bound_into_the_request(app, flow):
         )
         engine.start(stub, meta, "direct_post", "n", user_id=user.id)
         data = decode_transaction_data(stub.created[0].transaction_data[0])
-        assert data["credential_ids"] == ["pid_sd_jwt", "pid_mdoc"]
+        # only the SD-JWT query can carry it (OpenID4VP B.2.1, B.3.3)
+        assert data["credential_ids"] == ["pid_sd_jwt"]
         if flow == "payment":
             assert data["amount"] == "45.00" and data["type"] == "payment"
         else:
             assert data["amount"] == "10000.00" and data["type"] == "loan_application"
+
+
+@pytest.mark.parametrize(("flow", "retains"), [("signup", True), ("signin", False)])
+def test_start_says_whether_mdoc_attributes_are_retained(app, flow, retains):
+    from app.schemas import SigninMeta
+
+    with app.app_context():
+        stub = StubAuthorizer({})
+        model = SignupMeta if flow == "signup" else SigninMeta
+        engine.start(stub, model(credential_formats=["sd-jwt", "mdoc"]), "direct_post", "n")
+        sd, mdoc = stub.created[0].dcql["credentials"]
+        assert all(c.get("intent_to_retain", False) is retains for c in mdoc["claims"])
+        assert all("intent_to_retain" not in c for c in sd["claims"])

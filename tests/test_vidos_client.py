@@ -122,9 +122,7 @@ def test_payment_binds_transaction_data(fake, client, formats):
     (encoded,) = parameters["transaction_data"]
     data = decode(encoded)
     assert data["type"] == "payment" and data["amount"] == "45.00"
-    assert data["credential_ids"] == [
-        {"sd-jwt": "pid_sd_jwt", "mdoc": "pid_mdoc"}[f] for f in formats
-    ]
+    assert data["credential_ids"] == ["pid_sd_jwt"]  # never the mdoc query (B.2.1)
     assert parameters["verifier_info"] == [
         {"format": "plaintext", "data": "Demo Bank - Secure Payment Authorization"}
     ]
@@ -142,11 +140,17 @@ def test_loan_binds_transaction_data(fake, client):
         flow_request("loan", ["mdoc"], "direct_post", transaction=transaction)
     )
     (body,) = fake.calls("POST", f"{API}/authorizations")
-    data = decode(body["responseTypeParameters"]["transaction_data"][0])
-    assert data["type"] == "loan_application" and data["credential_ids"] == ["pid_mdoc"]
+    # an mdoc PID cannot carry transaction data (OpenID4VP B.2.1): none is sent
+    assert "transaction_data" not in body["responseTypeParameters"]
     assert body["responseTypeParameters"]["verifier_info"][0]["data"] == (
         "Demo Bank - Loan Application Identity Verification"
     )
+    client.create_authorization(
+        flow_request("loan", ["sd-jwt", "mdoc"], "direct_post", transaction=transaction)
+    )
+    body = fake.calls("POST", f"{API}/authorizations")[-1]
+    data = decode(body["responseTypeParameters"]["transaction_data"][0])
+    assert data["type"] == "loan_application" and data["credential_ids"] == ["pid_sd_jwt"]
 
 
 @pytest.mark.parametrize(

@@ -58,6 +58,7 @@ def start(
         origin=origin,
         transaction=kind.transaction_data(meta) if kind.transaction_data else None,
         verifier_info=kind.verifier_info,
+        retain=kind.retains,
     )
     created = authorizer.create_authorization(presentation_request)
     stored_meta = meta.model_copy(

@@ -53,6 +53,7 @@ class FlowKind:
     needs_account: bool = True  # acts on the signed-in person's account
     shows_progress: bool = True
     summary_template: str | None = None  # what the waiting page shows is being confirmed
+    retains: bool = False  # the bank stores the attributes (mdoc IntentToRetain, B.2.4)
 
     def attributes_for(self, meta: FlowMeta) -> tuple[str, ...]:
         """What a request asks for: the kind's attributes and those the person picked; a
@@ -123,6 +124,7 @@ SIGNUP = register(
         confirmed=lambda _meta: "Your identity was verified and your account is ready.",
         signs_in=True,
         needs_account=False,
+        retains=True,
     )
 )
 SIGNIN = register(
@@ -194,5 +196,6 @@ PROFILE_UPDATE = register(
         retry=Page("banking.profile"),
         confirmed=lambda _meta: "Your profile update was confirmed.",
         shows_progress=False,
+        retains=True,
     )
 )

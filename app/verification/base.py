@@ -114,6 +114,31 @@ KNOWN_ERRORS: dict[str, tuple[str, str]] = {
         "Identity mismatch",
         "The credential used for verification does not match your account identity.",
     ),
+    # the other checks of a presentation (credentials.errors.PresentationErrorType)
+    "invalid-credential": (
+        "Credential was changed",
+        "The credential was altered after it was issued, or is not a valid PID, so Demo Bank "
+        "cannot accept it.",
+    ),
+    "invalid-signature": (
+        "Signature not valid",
+        "A signature on the credential or on your wallet's answer does not verify, so Demo "
+        "Bank cannot accept it.",
+    ),
+    "credential-expired": (
+        "Credential expired",
+        "The credential is expired or not valid yet. Renew it in your wallet and try again.",
+    ),
+    "holder-binding": (
+        "Presentation not made for this request",
+        "Your wallet's answer was made for another request, another website or another "
+        "device, so it cannot confirm this one. Start again and share from your wallet.",
+    ),
+    "transaction-data": (
+        "Transaction not confirmed",
+        "Your wallet's answer does not confirm the exact transaction Demo Bank asked you to "
+        "approve. Nothing was done; start again to confirm it.",
+    ),
 }
 
 

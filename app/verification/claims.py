@@ -1,32 +1,44 @@
 """Turn whatever a wallet disclosed (SD-JWT or mdoc shaped) into one claim set.
 
-Claims are untrusted input: every string is capped and portraits are checked. The result
-is a frozen `VerifiedClaims` whose fields are the PID attribute ids of the rulebook.
+Claims are untrusted input: every string is cleaned and capped (`claim_values`), dates and
+country codes are checked and portraits are proven images. Either format's names are read
+(PID Rulebook 4.1.1 for SD-JWT VC, 3.1.2 for mdoc, and the data identifiers of chapter 2
+that older mdoc PIDs used): the format decides which set is tried first. The result is a
+frozen `VerifiedClaims` whose fields are the PID attribute ids of the rulebook.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import logging
 import re
-from datetime import date
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from .claim_values import MAX_PORTRAIT_BYTES, MAX_TEXT, clean_text, image_data_url, iso_date
 from .pid import MDOC_NAMESPACE, PID_ATTRIBUTES
+
+__all__ = [
+    "MAX_PORTRAIT_BYTES",
+    "MAX_TEXT",
+    "ClaimsRejected",
+    "ConflictingCredentials",
+    "InvalidClaim",
+    "MissingClaims",
+    "PlaceOfBirth",
+    "VerifiedClaims",
+    "clean_text",
+    "image_data_url",
+    "normalize_claims",
+    "normalize_credentials",
+    "require_attributes",
+]
 
 log = logging.getLogger(__name__)
 
-MAX_TEXT = 200
 MAX_NATIONALITIES = 10
 _COUNTRY = re.compile(r"^[A-Za-z]{2}$")
-_ISO_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[T ][0-9:.+\-Z]{0,40})?$", re.ASCII)
-MAX_PORTRAIT_BYTES = 1024 * 1024
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-_IMAGE_MAGIC = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
-_DATA_URL = re.compile(r"^data:(image/(?:jpeg|png));base64,([A-Za-z0-9+/=_-]+)$")
 
 
 class PlaceOfBirth(BaseModel):
@@ -112,63 +124,40 @@ def require_attributes(claims: VerifiedClaims, attribute_ids: tuple[str, ...]) -
         raise MissingClaims(missing)
 
 
-def clean_text(value: Any, limit: int = MAX_TEXT) -> str | None:
-    """A trimmed, capped string without control characters; None for empty or non-scalars."""
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, int | float):
-        value = str(value)
-    if not isinstance(value, str):
-        return None
-    text = _CONTROL.sub("", value).strip()[:limit]
-    return text or None
-
-
-def image_data_url(value: Any) -> str | None:
-    """A `data:image/...;base64,` URL for a JPEG or PNG under 1 MB, else None."""
-    if isinstance(value, list) and all(isinstance(b, int) for b in value):
-        raw = bytes(b & 0xFF for b in value[: MAX_PORTRAIT_BYTES + 1])
-    elif isinstance(value, str):
-        match = _DATA_URL.match(value.strip())
-        encoded = match.group(2) if match else value.strip()
-        if len(encoded) > MAX_PORTRAIT_BYTES * 4 // 3 + 8:
-            return None
-        try:
-            padded = encoded + "=" * (-len(encoded) % 4)
-            raw = base64.b64decode(padded.replace("-", "+").replace("_", "/"), validate=True)
-        except (binascii.Error, ValueError):
-            return None
-    else:
-        return None
-    if len(raw) >= MAX_PORTRAIT_BYTES:
-        return None
-    for magic, mime in _IMAGE_MAGIC.items():
-        if raw.startswith(magic):
-            return f"data:{mime};base64,{base64.b64encode(raw).decode()}"
-    return None
-
-
 def _address_text(value: Any) -> str | None:
+    """An SD-JWT `address` (OIDC 5.1.1 object, or a plain string) as one line."""
     if isinstance(value, dict):
         formatted = clean_text(value.get("formatted"), 500)
         if formatted:
             return formatted
-        street = " ".join(
-            p
-            for p in (
-                clean_text(value.get("street_address")),
-                clean_text(value.get("house_number")),
-            )
-            if p
-        )
-        city = " ".join(
-            p
-            for p in (clean_text(value.get("postal_code")), clean_text(value.get("locality")))
-            if p
-        )
-        parts = [street, city, clean_text(value.get("region")), clean_text(value.get("country"))]
-        return ", ".join(p for p in parts if p) or None
+        return _joined_address({k: value.get(k) for k in _ADDRESS_PARTS.values()})
     return clean_text(value, 500)
+
+
+# mdoc element (rulebook 3.1.2) -> member of the SD-JWT `address` (4.1.1)
+_ADDRESS_PARTS = {
+    "resident_street": "street_address",
+    "resident_house_number": "house_number",  # no mdoc element; sent by some older PIDs
+    "resident_postal_code": "postal_code",
+    "resident_city": "locality",
+    "resident_state": "region",
+    "resident_country": "country",
+}
+
+
+def _joined_address(parts: Mapping[str, Any]) -> str | None:
+    text = {k: clean_text(v) for k, v in parts.items()}
+    street = " ".join(p for p in (text.get("street_address"), text.get("house_number")) if p)
+    city = " ".join(p for p in (text.get("postal_code"), text.get("locality")) if p)
+    lines = [street, city, text.get("region"), text.get("country")]
+    return ", ".join(p for p in lines if p) or None
+
+
+def _mdoc_address(source: Mapping[str, Any]) -> str | None:
+    """`resident_address`, or assembled from its parts when that is missing or empty."""
+    return clean_text(source.get("resident_address"), 500) or _joined_address(
+        {member: source.get(element) for element, member in _ADDRESS_PARTS.items()}
+    )
 
 
 def _place_of_birth(value: Any) -> dict[str, str] | None:
@@ -195,50 +184,24 @@ def _nationalities(value: Any) -> tuple[str, ...]:
 
 
 def _birth_date(value: Any) -> str | None:
-    """`YYYY-MM-DD` from a date, or from a string with an optional time part."""
-    if isinstance(value, date):
-        return value.isoformat()[:10]
-    text = clean_text(value, 64)
-    if text is None:
-        return None
-    match = _ISO_DATE.match(text)
-    if match:
-        try:
-            return date.fromisoformat(match.group(1)).isoformat()
-        except ValueError:
-            pass
-    raise InvalidClaim("The wallet sent a date of birth that is not a date.")
+    """`YYYY-MM-DD` from a date, a datetime, or a string with an optional time part."""
+    try:
+        return iso_date(value)
+    except ValueError:
+        raise InvalidClaim("The wallet sent a date of birth that is not a date.") from None
 
 
-def _flatten_mdoc(claims: dict[str, Any]) -> dict[str, Any]:
-    """mdoc claims by their SD-JWT names, so one normalizer reads both formats."""
-    namespaced = claims.get(MDOC_NAMESPACE)
-    source: dict[str, Any] = namespaced if isinstance(namespaced, dict) else claims
-    out: dict[str, Any] = {}
-    for attribute in PID_ATTRIBUTES.values():
-        if attribute.id in source:
-            head = attribute.sd_jwt_path[0]
-            if head == "address":
-                continue
-            out[head] = source[attribute.id]
-    address = source.get("resident_address")
-    if address is None:
-        parts = {
-            "street_address": source.get("resident_street"),
-            "house_number": source.get("resident_house_number"),
-            "postal_code": source.get("resident_postal_code"),
-            "locality": source.get("resident_city"),
-            "region": source.get("resident_state"),
-            "country": source.get("resident_country"),
-        }
-        address = {k: v for k, v in parts.items() if v is not None} or None
-    if address is not None:
-        out["address"] = address
-    return out
+def _names(attribute_id: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(SD-JWT claim names, mdoc element names) of an attribute, the rulebook's first."""
+    attribute = PID_ATTRIBUTES[attribute_id]
+    mdoc = (attribute.mdoc_path[1],) if attribute.mdoc_path else ()
+    return (attribute.sd_jwt_path[0],), tuple(dict.fromkeys((*mdoc, attribute.id)))
 
 
+_SD_JWT_NAMES = frozenset(a.sd_jwt_path[0] for a in PID_ATTRIBUTES.values())
 _MDOC_ONLY_NAMES = frozenset(
-    {MDOC_NAMESPACE} | {a.id for a in PID_ATTRIBUTES.values() if a.sd_jwt_path != (a.id,)}
+    {MDOC_NAMESPACE}
+    | {n for a in PID_ATTRIBUTES.values() for n in _names(a.id)[1]} - _SD_JWT_NAMES
 )
 
 
@@ -248,35 +211,67 @@ def is_mdoc_shaped(claims: dict[str, Any], credential_format: str | None = None)
     return not _MDOC_ONLY_NAMES.isdisjoint(claims)
 
 
+class _Source:
+    """The disclosed claims, read by either format's names, `prefer_mdoc`'s first."""
+
+    def __init__(self, claims: dict[str, Any], prefer_mdoc: bool) -> None:
+        namespaced = claims.get(MDOC_NAMESPACE)
+        self.claims: dict[str, Any] = namespaced if isinstance(namespaced, dict) else claims
+        self.prefer_mdoc = prefer_mdoc
+
+    def names(self, attribute_id: str) -> tuple[str, ...]:
+        sd_jwt, mdoc = _names(attribute_id)
+        return (*mdoc, *sd_jwt) if self.prefer_mdoc else (*sd_jwt, *mdoc)
+
+    def value(self, attribute_id: str) -> Any:
+        """The first value present and not empty under one of the attribute's names."""
+        for name in self.names(attribute_id):
+            value = self.claims.get(name)
+            if value not in (None, "", [], {}):
+                return value
+        return None
+
+    def text(self, attribute_id: str) -> str | None:
+        return next(
+            (t for n in self.names(attribute_id) if (t := clean_text(self.claims.get(n)))), None
+        )
+
+    def address(self) -> str | None:
+        sd_jwt = _address_text(self.claims.get("address"))
+        if self.prefer_mdoc:
+            return _mdoc_address(self.claims) or sd_jwt
+        return sd_jwt or _mdoc_address(self.claims)
+
+
+_TEXTS = (
+    "family_name",
+    "given_name",
+    "email_address",
+    "personal_administrative_number",
+    "document_number",
+    "issuing_country",
+)
+
+
 def normalize_claims(
     claims: dict[str, Any], credential_format: str | None = None
 ) -> VerifiedClaims:
     """One claim set, whatever format the wallet answered with."""
-    source = _flatten_mdoc(claims) if is_mdoc_shaped(claims, credential_format) else claims
-    texts = {
-        attribute: text
-        for attribute, key in (
-            ("family_name", "family_name"),
-            ("given_name", "given_name"),
-            ("email_address", "email"),
-            ("personal_administrative_number", "personal_administrative_number"),
-            ("document_number", "document_number"),
-            ("issuing_country", "issuing_country"),
-        )
-        if (text := clean_text(source.get(key))) is not None
-    }
+    source = _Source(claims, is_mdoc_shaped(claims, credential_format))
+    texts = {a: text for a in _TEXTS if (text := source.text(a)) is not None}
     portrait = None
-    if "picture" in source:
-        portrait = image_data_url(source["picture"])
+    picture = source.value("portrait")
+    if picture is not None:
+        portrait = image_data_url(picture)
         if portrait is None:
             log.warning("portrait dropped: not a JPEG or PNG under 1 MB")
-    place = _place_of_birth(source.get("place_of_birth"))
+    place = _place_of_birth(source.value("birth_place"))
     return VerifiedClaims(
         **texts,
-        birth_date=_birth_date(source.get("birthdate")),
-        nationality=_nationalities(source.get("nationalities")),
+        birth_date=_birth_date(source.value("birth_date")),
+        nationality=_nationalities(source.value("nationality")),
         birth_place=PlaceOfBirth(**place) if place else None,
-        resident_address=_address_text(source.get("address")),
+        resident_address=source.address(),
         portrait=portrait,
     )
 

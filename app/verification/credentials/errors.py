@@ -16,9 +16,13 @@ PresentationErrorType = Literal[
 
 
 class PresentationError(Exception):
-    """A presentation that must not count. `error_type` says which check refused it."""
+    """A presentation that must not count. `error_type` says which check refused it;
+    `path` which presentation of a vp_token, as [credential query id, index], when known."""
 
-    def __init__(self, error_type: PresentationErrorType, detail: str) -> None:
+    def __init__(
+        self, error_type: PresentationErrorType, detail: str, path: tuple[str | int, ...] = ()
+    ) -> None:
         super().__init__(detail)
         self.error_type: PresentationErrorType = error_type
         self.detail = detail
+        self.path = path

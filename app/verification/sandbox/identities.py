@@ -109,7 +109,7 @@ class TestIdentity:
                 if attribute_id == "portrait":
                     value = f"data:image/png;base64,{value}"
                 _set_path(claims, attribute.sd_jwt_path, value)
-            else:
+            elif attribute.mdoc_path is not None:
                 if attribute_id == "nationality" and len(value) == 1:
                     value = value[0]  # some mdoc issuers send one nationality as a string
                 _set_path(claims, attribute.mdoc_path, value)
