@@ -282,6 +282,16 @@ def test_the_authorization_link_is_url_encoded(identity: VerifierIdentity) -> No
         scheme_url="https://wallet.example/authorize?x=1", client_id="c", request_uri=REQUEST_URI
     )
     assert universal.startswith("https://wallet.example/authorize?x=1&client_id=c&")
+    hinted = authorization_link(
+        client_id="c",
+        request_uri=REQUEST_URI,
+        request_uri_method="post",
+        client_metadata={"vp_formats_supported": {"mso_mdoc": {}}},
+    )
+    assert hinted.endswith(
+        "&client_metadata=%7B%22vp_formats_supported%22%3A%7B%22mso_mdoc%22%3A%7B%7D%7D%7D"
+    )
+    assert parse_authorization_link(hinted) == AuthorizationLink("c", REQUEST_URI, "post")
     with pytest.raises(ValueError, match="request_uri_method"):
         authorization_link(client_id="c", request_uri=REQUEST_URI, request_uri_method="POST")
     with pytest.raises(ValueError, match="request_uri"):

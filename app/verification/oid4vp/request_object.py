@@ -218,14 +218,24 @@ def authorization_link(
     client_id: str,
     request_uri: str,
     request_uri_method: str | None = None,
+    client_metadata: Mapping[str, Any] | None = None,
 ) -> str:
     """`openid4vp://?client_id=...&request_uri=...[&request_uri_method=post]` (sections 5.10,
-    13.1.2), every value percent-encoded; a `scheme_url` with a query gets `&` instead."""
+    13.1.2), every value percent-encoded; a `scheme_url` with a query gets `&` instead.
+
+    `client_metadata` (e.g. just `vp_formats_supported`) is the hint section 5.1 suggests
+    with `request_uri_method=post`, so the wallet can tailor its `wallet_metadata`; it is
+    JSON-serialized (5.1) and unauthenticated: only the request object's parameters count.
+    """
     if request_uri_method not in (None, "get", "post"):  # section 5.1: case-sensitive values
         raise ValueError("request_uri_method is 'get' or 'post'")
     parameters = [("client_id", client_id), ("request_uri", http_url(request_uri, "request_uri"))]
     if request_uri_method is not None:
         parameters.append(("request_uri_method", request_uri_method))
+    if client_metadata is not None:
+        parameters.append(
+            ("client_metadata", json.dumps(dict(client_metadata), separators=(",", ":")))
+        )
     separator = "&" if "?" in scheme_url else "?"
     return scheme_url + separator + urlencode(parameters, quote_via=quote, safe="")
 

@@ -242,6 +242,8 @@ def verify_request_object(
         _, payload = verify_jws(jwt, public_ec_key(leaf_key), typ=REQUEST_OBJECT_TYP, what=_WHAT)
     except PresentationError as exc:
         raise _refuse(exc.detail) from None
+    # Without anchors the verifier is trusted by the hash of its leaf alone, which is what
+    # x509_hash offers a self-signed development verifier (see the module docstring).
     if trust_anchors is not None:
         try:
             verify_chain(chain_der, trust_anchors, now)
