@@ -249,6 +249,11 @@ def test_a_host_that_is_not_one_is_refused(tmp_path: Path, host: str) -> None:
     assert not (tmp_path / "verifier-key.pem").exists()
 
 
+def test_a_naive_now_is_a_programming_error(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="timezone"):
+        ensure_development_identity(tmp_path, "localhost", now=NOW.replace(tzinfo=None))
+
+
 def test_a_new_host_makes_a_new_pair(tmp_path: Path) -> None:
     first = load_identity(*ensure_development_identity(tmp_path, "localhost", now=NOW))
     second = load_identity(*ensure_development_identity(tmp_path, "bank.example", now=NOW))

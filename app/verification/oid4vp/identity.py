@@ -275,6 +275,8 @@ def ensure_development_identity(
     """
     san = _subject_alternative_name(host)
     current = now or datetime.now(UTC)
+    if current.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
     folder.mkdir(parents=True, exist_ok=True)
     key_path, cert_path = folder / KEY_FILE, folder / CERT_FILE
     with _exclusive_lock(folder / LOCK_FILE):
