@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 
-.PHONY: run test lint typecheck pytest install install-dev upgrade serve clean
+.PHONY: run test lint typecheck pytest install install-dev upgrade serve screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,8 +27,9 @@ upgrade: install
 	$(BIN)/flask db upgrade
 
 ## run: create .venv, install, upgrade the database, serve on http://$(HOST):$(PORT)
+## (in development PUBLIC_BASE_URL follows HOST and PORT unless you set it)
 run: upgrade
-	$(BIN)/flask run --host $(HOST) --port $(PORT)
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/flask run --host $(HOST) --port $(PORT)
 
 ## test: ruff, mypy --strict and pytest
 test: install-dev lint typecheck pytest
@@ -46,5 +47,9 @@ pytest: install-dev
 serve: upgrade
 	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
+## screenshots: every main page at 1280 and 375 px, light and dark, in screenshots/
+screenshots: install-dev
+	$(BIN)/python -m tests.screenshots
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache tests/artifacts
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache tests/artifacts screenshots

@@ -124,15 +124,33 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
         app.register_blueprint(sandbox_bp)
 
 
+def _serving_process() -> bool:
+    """Whether this process is the one that serves: a WSGI server (no command line of
+    Flask's), or `flask run` (with the reloader, only its child). `flask db upgrade`, which
+    `make run` runs first, and the reloader's watcher stay quiet, so warnings print once."""
+    import click
+    from flask.helpers import get_debug_flag
+    from werkzeug.serving import is_running_from_reloader
+
+    context = click.get_current_context(silent=True)
+    if context is None:
+        return True
+    if context.command.name != "run":
+        return False
+    reload = context.params.get("reload")
+    if reload is None:
+        reload = get_debug_flag()
+    return not reload or is_running_from_reloader()
+
+
 def _announce(app: Flask, settings: Settings) -> None:
     log = logging.getLogger("demobank")
-    if settings.secret_key_generated and not app.testing:
+    if app.testing or not _serving_process():
+        log.debug("authorizer: %s", settings.authorizer)
+        return
+    if settings.secret_key_generated:
         log.warning("SECRET_KEY is not set: using a random key, so logins end at restart")
-    if (
-        not settings.production
-        and not app.testing
-        and settings.admin_password == DEFAULT_ADMIN_PASSWORD
-    ):
+    if not settings.production and settings.admin_password == DEFAULT_ADMIN_PASSWORD:
         log.warning("admin page password is the development default: demo")
     if settings.production and settings.authorizer == "sandbox":
         log.warning(

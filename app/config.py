@@ -15,6 +15,7 @@ from dotenv import load_dotenv
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from .dev_defaults import default_public_base_url, persistent_secret_key
 from .money import euros_to_cents
 
 log = logging.getLogger(__name__)
@@ -182,6 +183,10 @@ def masked_url(url: str) -> str:
         return "(a value that is not a URL)" if "@" in url else url
 
 
+def _data_folder(env: Mapping[str, str]) -> Path:
+    return Path(env.get("DATABASE_PATH", "./data/demobank.db")).expanduser().resolve().parent
+
+
 def _database_url(env: Mapping[str, str]) -> str:
     url = env.get("DATABASE_URL", "").strip()
     if url:
@@ -248,7 +253,10 @@ def load_settings(
     if not secret_key:
         if production:
             raise ConfigError("SECRET_KEY is required when DEMOBANK_ENV=production")
-        secret_key, generated = secrets.token_urlsafe(32), True
+        # Development: kept in the data folder so a restart does not sign everyone out.
+        secret_key = persistent_secret_key(_data_folder(env)) or ""
+        if not secret_key:
+            secret_key, generated = secrets.token_urlsafe(32), True
 
     admin_password = env.get("ADMIN_PASSWORD", DEFAULT_ADMIN_PASSWORD)
     if production and "ADMIN_PASSWORD" not in env:
@@ -279,7 +287,9 @@ def load_settings(
             "SESSION_IDLE_MINUTES", env.get("SESSION_IDLE_MINUTES", "30")
         ),
         public_base_url=_http_url(
-            "PUBLIC_BASE_URL", env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+            "PUBLIC_BASE_URL",
+            env.get("PUBLIC_BASE_URL")
+            or ("http://127.0.0.1:5000" if production else default_public_base_url(env)),
         ),
         authorizer=authorizer,
         vidos_authorizer_url=vidos_url,

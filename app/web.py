@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from .config import Settings
+from .dev_host import redirect_to_public_host
 from .extensions import db
 from .housekeeping import PruneTimer
 from .money import format_cents
@@ -21,7 +22,6 @@ from .verification.claims import image_data_url
 
 log = logging.getLogger(__name__)
 V = TypeVar("V", bound=Callable[..., Any])
-PROGRESS_STEPS = ("Intro", "Authenticate", "Action", "Finish")
 BROWSER_NONCE_KEY = "browser_nonce"
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -107,13 +107,12 @@ def _template_globals() -> dict[str, Any]:
     return {
         "sandbox_active": settings().authorizer == "sandbox",
         "dc_api_available": settings().authorizer == "vidos",
-        "steps": PROGRESS_STEPS,
     }
 
 
 def _before_request() -> Response | None:
     """One hook for the checks every request gets (each hook costs a little per request)."""
-    refused = _refuse_control_characters()
+    refused = _refuse_control_characters() or redirect_to_public_host()
     if refused is not None or request.endpoint in ("static", "pages.health"):
         return refused
     if not current_app.extensions.get("demobank.schema_current", True):

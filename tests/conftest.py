@@ -139,3 +139,55 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report = yield
     setattr(item, f"rep_{report.when}", report)
     return report
+
+
+# -- browser tests (tests/browser_support.py) -------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def chromium_browser() -> Iterator[Any]:
+    """One headless Chromium per test module; each test gets its own context."""
+    from tests.browser_support import chromium
+
+    with chromium() as browser:
+        yield browser
+
+
+@pytest.fixture
+def live_server(database_url: str) -> Iterator[str]:
+    from tests.browser_support import serving
+
+    with serving(database_url, STATUS_CHECK_INTERVAL_SECONDS=1) as base_url:
+        yield base_url
+
+
+def _screenshot_on_failure(page: Any, node: pytest.Item) -> None:
+    report = getattr(node, "rep_call", None)
+    if report is not None and report.failed:
+        artifacts = Path(__file__).parent / "artifacts"
+        artifacts.mkdir(exist_ok=True)
+        page.screenshot(path=str(artifacts / f"{node.name}.png"), full_page=True)
+
+
+@pytest.fixture
+def open_page(chromium_browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """`open_page(base_url, **context_options)` makes a page; all are closed afterwards, and
+    the first is screenshotted into tests/artifacts/ when the test fails."""
+    from tests.browser_support import new_page
+
+    pages: list[Any] = []
+
+    def make(base_url: str, **options: Any) -> Any:
+        pages.append(new_page(chromium_browser, base_url, **options))
+        return pages[-1]
+
+    yield make
+    for i, page in enumerate(pages):
+        if i == 0:
+            _screenshot_on_failure(page, request.node)
+        page.context.close()
+
+
+@pytest.fixture
+def page(open_page: Any, live_server: str) -> Any:
+    return open_page(live_server)

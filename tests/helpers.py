@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 from werkzeug.test import TestResponse
 
 from app import create_app
@@ -36,16 +36,31 @@ def postgres_url() -> str | None:
         if os.environ.get("REQUIRE_POSTGRES") == "1":
             pytest.fail("REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set")
         return None
+    problem = postgres_problem(url)
+    if problem is not None:
+        if os.environ.get("REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"REQUIRE_POSTGRES=1 but {problem}")
+        pytest.skip(problem)
+    return url
+
+
+def postgres_problem(url: str) -> str | None:
+    """Why TEST_DATABASE_URL cannot be used, in words that say what to do; None if it can."""
     try:
         engine = create_engine(url, connect_args={"connect_timeout": 5})
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
         engine.dispose()
     except Exception as exc:
-        if os.environ.get("REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"REQUIRE_POSTGRES=1 but PostgreSQL is unreachable: {exc}")
-        pytest.skip(f"PostgreSQL unreachable: {exc}")
-    return url
+        name = make_url(url).database or "?"
+        if f'database "{name}" does not exist' in str(exc):
+            return (
+                f"the PostgreSQL database {name!r} does not exist: create it first, "
+                f"e.g. createdb -h 127.0.0.1 -U postgres {name} "
+                "(the tests drop and recreate its public schema)"
+            )
+        return f"PostgreSQL is unreachable: {exc}"
+    return None
 
 
 def make_app(database_url: str, **overrides: Any) -> Flask:

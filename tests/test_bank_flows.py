@@ -49,6 +49,24 @@ def test_landing_page(client):
 def test_guide_page(client):
     page = client.get("/guide").get_data(as_text=True)
     assert "EUDI reference wallet" in page and "Multipaz" in page and "sandbox" in page
+    for link in (
+        "https://github.com/eu-digital-identity-wallet/eudi-app-android-wallet-ui/releases",
+        "https://github.com/eu-digital-identity-wallet/eudi-app-ios-wallet-ui",
+        "https://issuer.eudiw.dev",
+        "https://openid.net/specs/openid-4-verifiable-presentations-1_0.html",
+        "https://github.com/eu-digital-identity-wallet/eudi-doc-architecture-and-reference-framework",
+        "https://eur-lex.europa.eu/eli/reg/2024/1183/oj",
+    ):
+        assert f'href="{link}"' in page, link
+    for text in ("SD-JWT only", "mdoc only", "What the sandbox simulates", "annex 3.01"):
+        assert text in page, text
+
+
+def test_landing_explains_pid_and_selective_disclosure(client):
+    page = client.get("/").get_data(as_text=True)
+    assert "What is a PID? What is selective disclosure?" in page
+    assert 'href="https://eur-lex.europa.eu/eli/reg/2024/1183/oj"' in page
+    assert 'href="https://openid.net/specs/openid-4-verifiable-presentations-1_0.html"' in page
 
 
 @pytest.mark.parametrize(
@@ -190,7 +208,8 @@ def test_session_expiry(app, member):
 
 
 @pytest.mark.parametrize(
-    "path", ["/dashboard", "/send", "/send/confirm", "/loan", "/profile", "/account/reset"]
+    "path",
+    ["/dashboard", "/send", "/send/confirm", "/loan", "/loan/review", "/profile", "/account/reset"],
 )
 def test_anonymous_visitors_are_sent_to_signin(client, path):
     response = client.get(path)
@@ -297,7 +316,9 @@ def test_payment_declined_shows_error_info(app, member):
     status = member.status(request_id)
     assert status["status"] == "rejected" and status["title"] == "Request declined"
     page = member.get(f"/auth/{request_id}").get_data(as_text=True)
-    assert "Request declined" in page and "Try again" in page and 'href="/send"' in page
+    assert "Request declined" in page and "Try again" in page
+    # "Try again" goes back to the form with what was typed.
+    assert 'href="/send?recipient=Maria+Garcia&amp;amount=45.00">Try again' in page
 
 
 @pytest.mark.parametrize(
@@ -330,9 +351,16 @@ def test_expired_request(app, member):
 def test_loan(app, member):
     before = user(app).balance_cents
     page = member.get("/loan").get_data(as_text=True)
-    for text in ("€5,000.00", "€50,000.00", "Home Improvement", "48 months", "Submit application"):
+    for text in ("€5,000.00", "€50,000.00", "Home Improvement", "48 months", "Review application"):
         assert text in page
-    request_id = member.start("/loan", {"amount": "25000", "purpose": "Education", "term": "36"})
+    # The application is reviewed before the wallet confirms it.
+    response = member.post_form("/loan", {"amount": "25000", "purpose": "Education", "term": "36"})
+    assert response.status_code == 303 and response.headers["Location"] == "/loan/review"
+    review = member.get("/loan/review").get_data(as_text=True)
+    for text in ("€25,000.00", "Education", "36 months", "Submit application", "What happens next"):
+        assert text in review
+    assert count(app, PendingAuthRequest, PendingAuthRequest.type == "loan") == 0
+    request_id = member.start("/loan/review")
     member.wallet_answer(member.wallet_url(request_id))
     status = member.status(request_id)
     assert status["next_url"] == f"/loan/success/{request_id}"

@@ -1,134 +1,49 @@
 """End to end in a real browser: Debian's Chromium driven by Playwright, against the app
-served by a real HTTP server in a thread, in sandbox mode."""
+served by a real HTTP server in a thread, in sandbox mode. The whole journey runs with
+JavaScript and again without it."""
 
 from __future__ import annotations
 
-import os
 import re
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
-from tests.helpers import free_port, make_app
+from tests.browser_support import (
+    euros,
+    on_waiting_page,
+    open_wallet,
+    serving,
+    share_in_wallet,
+    wallet_link,
+)
 from tests.vidos_fake import Canned
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).parent / "artifacts"
 pytestmark = pytest.mark.browser
 
 
-def _require_browser() -> None:
-    if CHROMIUM.exists():
-        return
-    if os.environ.get("REQUIRE_BROWSER") == "1":
-        pytest.fail("REQUIRE_BROWSER=1 but /usr/bin/chromium is missing (apt-get install chromium)")
-    pytest.skip("Chromium not installed: apt-get install chromium to run the browser tests")
-
-
-@contextmanager
-def serving(database_url: str, **overrides: object) -> Iterator[str]:
-    """The app on a real HTTP server in a thread; yields its base URL."""
-    port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    app = make_app(database_url, PUBLIC_BASE_URL=base_url, **overrides)
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield base_url
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-
-
-@contextmanager
-def browser_page(base_url: str, node: pytest.Item) -> Iterator[object]:
-    """A page in headless Debian Chromium; a screenshot lands in tests/artifacts on failure."""
-    _require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-            ],
-        )
-        context = browser.new_context(base_url=base_url)
-        context.set_default_timeout(15_000)
-        page = context.new_page()
-        try:
-            yield page
-        finally:
-            report = getattr(node, "rep_call", None)
-            if report is not None and report.failed:
-                ARTIFACTS.mkdir(exist_ok=True)
-                page.screenshot(path=str(ARTIFACTS / f"{node.name}.png"), full_page=True)
-            context.close()
-            browser.close()
-
-
 @pytest.fixture
-def live_server(database_url: str) -> Iterator[str]:
-    with serving(database_url, STATUS_CHECK_INTERVAL_SECONDS=1) as base_url:
-        yield base_url
-
-
-@pytest.fixture
-def page(live_server: str, request: pytest.FixtureRequest) -> Iterator[object]:
-    with browser_page(live_server, request.node) as page:
-        yield page
-
-
-@pytest.fixture
-def vidos_page(database_url: str, fake_authorizer, request: pytest.FixtureRequest):
+def vidos_page(database_url, fake_authorizer, open_page):
     """A page on a server that uses the spec-checking fake Vidos Authorizer."""
-    with (
-        serving(
-            database_url,
-            AUTHORIZER="vidos",
-            VIDOS_AUTHORIZER_URL=fake_authorizer.url,
-            STATUS_CHECK_INTERVAL_SECONDS=0,
-        ) as base_url,
-        browser_page(base_url, request.node) as page,
-    ):
-        yield page
-
-
-def euros(text: str) -> Decimal:
-    return Decimal(re.sub(r"[^\d.-]", "", text))
-
-
-def share_in_wallet(page, expect_text: str | None = None) -> None:
-    """On the waiting page: open the demo wallet in this tab and share the first identity."""
-    page.get_by_role("img", name="QR code").wait_for()
-    page.get_by_role("link", name="Open wallet on this device").click()
-    page.get_by_text("Simulator").wait_for()
-    if expect_text:
-        page.get_by_text(expect_text).wait_for()
-    page.get_by_role("button", name="Share").click()
+    with serving(
+        database_url,
+        AUTHORIZER="vidos",
+        VIDOS_AUTHORIZER_URL=fake_authorizer.url,
+        STATUS_CHECK_INTERVAL_SECONDS=0,
+    ) as base_url:
+        yield open_page(base_url)
 
 
 def test_a_customer_journey(page, live_server):
     # Sign up: the waiting page follows the wallet through its status polling.
     page.goto("/")
-    page.get_by_role("link", name="Create account").click()
+    page.get_by_role("main").get_by_role("link", name="Create account").click()
     page.get_by_role("button", name="Sign up with EUDI Wallet").click()
-    page.wait_for_url(re.compile(r"/auth/[0-9a-f-]+$"))
+    on_waiting_page(page)
     qr = page.get_by_role("img", name="QR code")
     box = qr.bounding_box()
     assert box is not None and box["width"] >= 200
-    wallet_url = page.get_by_role("link", name="Open wallet on this device").get_attribute("href")
+    wallet_url = wallet_link(page)
     assert wallet_url.startswith(f"{live_server}/sandbox/wallet/")
     wallet = page.context.new_page()
     wallet.goto(wallet_url)
@@ -140,25 +55,30 @@ def test_a_customer_journey(page, live_server):
 
     # Dashboard
     page.goto("/dashboard")
+    page.get_by_role("heading", name="Welcome back, Erika").wait_for()
     balance = euros(page.get_by_test_id("balance").inner_text())
     assert balance > 0
 
-    # Send money, confirmed in the wallet
+    # Send money, reviewed, then confirmed in the wallet
     page.get_by_role("link", name="Send money").click()
     page.get_by_label("Recipient").fill("Maria Garcia")
     page.get_by_label("Amount (EUR)").fill("45.00")
     page.get_by_label("Reference").fill("Dinner")
     page.get_by_role("button", name="Continue").click()
     page.get_by_role("button", name="Confirm with EUDI Wallet").click()
+    page.get_by_text("Confirm it is you to send €45.00 to Maria Garcia").wait_for()
     share_in_wallet(page, "Pay €45.00 to Maria Garcia")
     page.wait_for_url(re.compile(r"/send/success/"))
     page.get_by_text("Payment sent").wait_for()
-    page.goto("/dashboard")
+    assert euros(page.get_by_test_id("new-balance").inner_text()) == balance - Decimal("45.00")
+    page.get_by_role("link", name="Back to dashboard").click()
     assert euros(page.get_by_test_id("balance").inner_text()) == balance - Decimal("45.00")
 
-    # Apply for a loan
+    # Apply for a loan: choose, review, confirm
     page.get_by_role("link", name="Apply for loan").click()
     page.get_by_label("Amount").select_option("10000")
+    page.get_by_role("button", name="Review application").click()
+    page.get_by_role("heading", name="Check your application").wait_for()
     page.get_by_role("button", name="Submit application").click()
     share_in_wallet(page, "Apply for a loan of €10,000.00")
     page.wait_for_url(re.compile(r"/loan/success/"))
@@ -192,10 +112,69 @@ def test_a_customer_journey(page, live_server):
     page.get_by_text("Your demo data was reset.").wait_for()
 
 
+def test_the_journey_without_javascript(open_page, live_server):
+    """Every step works with JavaScript off: the wallet's return path leads on, forms post,
+    the theme menu posts, the estimate has its own button, the wallet its "Show"."""
+    page = open_page(live_server, java_script_enabled=False)
+    page.goto("/")
+    page.get_by_role("main").get_by_role("link", name="Create account").click()
+    page.get_by_role("button", name="Sign up with EUDI Wallet").click()
+    page.wait_for_url(re.compile(r"/auth/[0-9a-f-]+$"))
+    open_wallet(page)
+    page.get_by_label("Identity", exact=True).select_option("lucia")
+    page.get_by_role("button", name="Show").click()
+    page.locator('[data-identity="lucia"]').get_by_text("Lucía Fernández").wait_for()
+    assert not page.locator('[data-identity="erika"]').is_visible()
+    page.get_by_role("button", name="Share").click()
+    page.wait_for_url(re.compile(r"/profile\?welcome=1$"))
+    page.get_by_role("link", name="Go to your dashboard").click()
+    balance = euros(page.get_by_test_id("balance").inner_text())
+
+    # Theme menu: a form post that sets the cookie
+    page.locator("summary", has_text="Theme").click()
+    page.get_by_role("button", name="Dark").click()
+    page.wait_for_url(re.compile(r"/dashboard$"))
+    assert page.locator("html").get_attribute("data-theme") == "dark"
+
+    # Payment
+    page.get_by_role("link", name="Send money").click()
+    page.get_by_label("Recipient").fill("Maria Garcia")
+    page.get_by_label("Amount (EUR)").fill("45.00")
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("button", name="Confirm with EUDI Wallet").click()
+    share_in_wallet(page, "Pay €45.00 to Maria Garcia", Identity="lucia")
+    page.wait_for_url(re.compile(r"/send/success/"))
+    assert euros(page.get_by_test_id("new-balance").inner_text()) == balance - Decimal("45.00")
+    assert not page.get_by_role("button", name=re.compile("^Copy")).is_visible()
+    assert page.locator("#transaction-id").inner_text().startswith("txn-")
+
+    # Loan: the estimate updates with its own button
+    page.get_by_role("link", name="Back to dashboard").click()
+    page.get_by_role("link", name="Apply for loan").click()
+    before = page.get_by_test_id("monthly-repayment").inner_text()
+    page.get_by_label("Term").select_option("48")
+    page.get_by_role("button", name="Update estimate").click()
+    assert page.get_by_test_id("monthly-repayment").inner_text() != before
+    assert page.get_by_label("Term").input_value() == "48"
+    page.get_by_role("button", name="Review application").click()
+    page.get_by_role("button", name="Submit application").click()
+    share_in_wallet(page, Identity="lucia")
+    page.wait_for_url(re.compile(r"/loan/success/"))
+    page.get_by_text("48 months").wait_for()
+
+    # Cancel on the waiting page
+    page.goto("/profile")
+    page.get_by_label("Email").check()
+    page.get_by_role("button", name="Update from wallet").click()
+    page.get_by_role("button", name="Cancel").click()
+    page.wait_for_url(re.compile(r"/profile$"))
+    page.get_by_text("Request cancelled.").wait_for()
+
+
 def test_waiting_page_shows_a_declined_request(page, live_server):
     page.goto("/signin")
     page.get_by_role("button", name="Sign in with EUDI Wallet").click()
-    wallet_url = page.get_by_role("link", name="Open wallet on this device").get_attribute("href")
+    wallet_url = wallet_link(page)
     wallet = page.context.new_page()
     wallet.goto(wallet_url)
     wallet.get_by_role("button", name="Decline").click()
@@ -240,6 +219,7 @@ def test_waiting_page_rides_out_an_authorizer_outage(vidos_page, fake_authorizer
     supported = page.evaluate("typeof window.DigitalCredential !== 'undefined'")
     assert page.locator('input[value="dc_api"]').is_enabled() == supported
     page.get_by_role("button", name="Sign up with EUDI Wallet").click()
+    on_waiting_page(page)
     page.get_by_role("img", name="QR code").wait_for()
     fake_authorizer.on("GET", status_path, Canned(500, {"message": "down"}))
     page.get_by_text("The identity service is unavailable right now").wait_for()

@@ -1,5 +1,6 @@
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -8,16 +9,20 @@ from app.config import ConfigError, load_settings
 from tests.helpers import make_app
 
 ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(tempfile.mkdtemp(prefix="demobank-config-"))  # keeps data/secret_key out of ./data
 
 
 def settings(**env):
-    return load_settings(environ={"DATABASE_URL": "sqlite:///:memory:", **env})
+    return load_settings(
+        environ={"DATABASE_URL": "sqlite:///:memory:", "DATABASE_PATH": str(DATA / "x.db"), **env}
+    )
 
 
 def test_development_defaults():
     s = settings()
     assert s.env == "development"
-    assert s.secret_key_generated and len(s.secret_key) >= 32
+    assert len(s.secret_key) >= 32
+    assert (DATA / "secret_key").read_text() == s.secret_key  # kept, not per process
     assert s.session_ttl_minutes == 60
     assert s.public_base_url == "http://127.0.0.1:5000"
     assert s.authorizer == "sandbox"
@@ -199,3 +204,94 @@ def test_production_without_vidos_does_not_start_the_process(tmp_path):
     assert result.returncode == 2
     (line,) = result.stderr.strip().splitlines()
     assert "VIDOS_AUTHORIZER_URL" in line and "ALLOW_SANDBOX_IN_PRODUCTION" in line
+
+
+def test_development_secret_key_survives_a_restart(tmp_path):
+    env = {"DATABASE_PATH": str(tmp_path / "data" / "bank.db")}
+    first = load_settings(environ=env)
+    second = load_settings(environ=env)
+    assert first.secret_key == second.secret_key and not first.secret_key_generated
+    key_file = tmp_path / "data" / "secret_key"
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    assert [p.name for p in key_file.parent.iterdir()] == ["secret_key"]  # no temp file left
+
+
+def test_development_secret_key_falls_back_to_a_random_one(tmp_path):
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    s = load_settings(
+        environ={"DATABASE_URL": "sqlite:///:memory:", "DATABASE_PATH": str(blocked / "x.db")}
+    )
+    assert s.secret_key_generated and len(s.secret_key) >= 32
+
+
+def test_concurrent_starts_agree_on_one_secret_key(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from app.dev_defaults import persistent_secret_key
+
+    with ThreadPoolExecutor(8) as pool:
+        keys = set(pool.map(lambda _: persistent_secret_key(tmp_path), range(16)))
+    assert len(keys) == 1 and None not in keys
+
+
+def test_explicit_and_production_secret_keys_are_not_written(tmp_path):
+    env = {"DATABASE_PATH": str(tmp_path / "bank.db")}
+    assert load_settings(environ={**env, "SECRET_KEY": "k" * 32}).secret_key == "k" * 32
+    production = {**env, "DEMOBANK_ENV": "production", "ADMIN_PASSWORD": "hunter22"}
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        load_settings(environ=production)
+    assert not (tmp_path / "secret_key").exists()
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, "http://127.0.0.1:5000"),
+        ({"PORT": "5600"}, "http://127.0.0.1:5600"),
+        ({"HOST": "0.0.0.0", "PORT": "5600"}, "http://127.0.0.1:5600"),
+        ({"HOST": "192.168.1.20", "PORT": "8000"}, "http://192.168.1.20:8000"),
+        ({"HOST": "::1"}, "http://[::1]:5000"),
+        ({"PORT": "5600", "PUBLIC_BASE_URL": "https://bank.example"}, "https://bank.example"),
+    ],
+)
+def test_development_public_base_url_follows_host_and_port(env, expected):
+    assert settings(**env).public_base_url == expected
+
+
+def test_production_public_base_url_ignores_port():
+    """Production never derives its address from PORT: it must be given, as https."""
+    without = {k: v for k, v in PRODUCTION.items() if k != "PUBLIC_BASE_URL"}
+    with pytest.raises(ConfigError, match="PUBLIC_BASE_URL must be an https"):
+        settings(**without, PORT="8000")
+
+
+def test_makefile_passes_host_and_port_to_the_server():
+    makefile = (ROOT / "Makefile").read_text()
+    assert "HOST=$(HOST) PORT=$(PORT) $(BIN)/flask run --host $(HOST) --port $(PORT)" in makefile
+
+
+def test_startup_warnings_print_once_when_serving(tmp_path):
+    """`make run` loads the app twice (flask db upgrade, then flask run): only the server
+    process warns."""
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "DATABASE_PATH": str(tmp_path / "x.db"),
+        "FLASK_APP": "wsgi",
+    }
+    flask = str(Path(sys.executable).parent / "flask")
+    upgrade = subprocess.run(
+        [flask, "db", "upgrade"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert upgrade.returncode == 0, upgrade.stderr
+    assert "development default" not in upgrade.stderr
+    served = subprocess.run(
+        [sys.executable, "-c", "import wsgi"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert served.stderr.count("admin page password is the development default") == 1

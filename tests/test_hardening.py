@@ -145,7 +145,9 @@ def test_a_decimal_comma_amount_is_understood(member):
 
 
 def apply(browser: Browser, amount: str = "50000") -> str:
-    return browser.start("/loan", {"amount": amount, "purpose": "Car", "term": "24"})
+    chosen = browser.post_form("/loan", {"amount": amount, "purpose": "Car", "term": "24"})
+    assert chosen.headers["Location"] == "/loan/review"
+    return browser.start("/loan/review")
 
 
 def test_loans_beyond_the_exposure_limit_are_refused(app, member):

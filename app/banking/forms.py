@@ -12,6 +12,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from ..accounts import PROFILE_FIELDS
 from ..money import AmountError, euros_to_cents, format_cents, parse_amount
 from ..verification.pid import PID_ATTRIBUTES
+from .loans import Estimate, estimate
 
 # The loan product: what can be applied for.
 LOAN_PURPOSES = ("Car", "Home Improvement", "Education", "Other")
@@ -60,7 +61,8 @@ class LoanForm(FlaskForm):  # type: ignore[misc]
     term = SelectField(
         "Term", choices=[(str(t), f"{t} months") for t in LOAN_TERMS_MONTHS], default="24"
     )
-    submit = SubmitField("Submit application")
+    submit = SubmitField("Review application")
+    estimate = SubmitField("Update estimate")  # shows the estimate without JavaScript
 
     def __init__(self, *args: Any, remaining_cents: int = 0, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -76,6 +78,25 @@ class LoanForm(FlaskForm):  # type: ignore[misc]
                 "You can apply for at most "
                 f"{format_cents(max(self.remaining_cents, 0))} more while your loans are pending."
             )
+
+    def estimate_for(self) -> Estimate:
+        """The repayment estimate of the chosen amount and term."""
+        return estimate(self.amount_cents, int(self.term.data))
+
+
+def loan_estimates() -> dict[str, dict[str, str]]:
+    """Every amount and term's estimate, by "amount:term", for the page's script: the
+    figures are the server's, so the script only looks them up."""
+    table = {}
+    for amount in LOAN_AMOUNTS_EUR:
+        for term in LOAN_TERMS_MONTHS:
+            figures = estimate(euros_to_cents(amount), term)
+            table[f"{amount}:{term}"] = {
+                "monthly": format_cents(figures.monthly_cents),
+                "total": format_cents(figures.total_cents),
+                "interest": format_cents(figures.interest_cents),
+            }
+    return table
 
 
 class ProfileUpdateForm(FlaskForm):  # type: ignore[misc]

@@ -17,9 +17,18 @@ from ..ledger import list_activity
 from ..schemas import ActivityType, LoanMeta, PaymentMeta, ProfileUpdateMeta
 from ..web import render_page, settings
 from . import bp
-from .forms import ConfirmForm, LoanForm, PaymentForm, ProfileUpdateForm, ResetForm
+from .forms import (
+    ConfirmForm,
+    LoanForm,
+    PaymentForm,
+    ProfileUpdateForm,
+    ResetForm,
+    loan_estimates,
+)
+from .loans import estimate
 
 PAYMENT_DRAFT = "payment_draft"
+LOAN_DRAFT = "loan_draft"
 RECENT_PAYEES = (
     ("Landlord - Rent", 120_000),
     ("Electric Company", 8_500),
@@ -66,9 +75,10 @@ def dashboard() -> str:
 def send() -> str | Response:
     account = current_user.account
     form = PaymentForm(balance_cents=account.balance_cents)
-    if request.method == "GET":
+    if request.method == "GET":  # a payee template, "Change the payment" or "Try again"
         form.recipient.data = request.args.get("recipient", "")[:100] or form.recipient.data
         form.amount.data = request.args.get("amount", "")[:20] or form.amount.data
+        form.reference.data = request.args.get("reference", "")[:200] or form.reference.data
     if form.validate_on_submit():
         session[PAYMENT_DRAFT] = {
             "recipient": form.recipient.data.strip(),
@@ -113,13 +123,15 @@ def _verified_name(claims: dict[str, Any] | None) -> str:
     return f"{claims.get('given_name', '')} {claims.get('family_name', '')}".strip()
 
 
-def _success_page(request_id: str, kind: str, template: str) -> str:
+def _success_page(request_id: str, kind: str, template: str, **context: Any) -> str:
     pending = completed_request(request_id, kind)
     return render_template(
         template,
         pending=pending,
         meta=pending.request_metadata,
         verified_name=_verified_name(pending.result.claims if pending.result else None),
+        balance_cents=current_user.account.balance_cents,
+        **context,
     )
 
 
@@ -128,31 +140,86 @@ def send_success(request_id: str) -> str:
     return _success_page(request_id, "payment", "banking/send_success.html")
 
 
+def _prefill_loan(form: LoanForm) -> None:
+    """Choices from the URL ("Change the application", "Try again"), when they are valid."""
+    for field in (form.amount, form.purpose, form.term):
+        value = request.args.get(field.name)
+        if value in {str(choice[0]) for choice in field.choices}:
+            field.data = value
+
+
 @bp.route("/loan", methods=["GET", "POST"])
-@rate_limited
 def loan() -> str | Response:
     limit = settings().loan_exposure_limit_cents
     remaining = limit - current_user.account.pending_loans_total_cents
     form = LoanForm(remaining_cents=remaining)
+    if request.method == "GET":
+        _prefill_loan(form)
+    if form.validate_on_submit() and not form.estimate.data:
+        session[LOAN_DRAFT] = {
+            "amount_cents": form.amount_cents,
+            "purpose": form.purpose.data,
+            "term_months": int(form.term.data),
+        }
+        return redirect(url_for("banking.loan_review"), 303)
+    # GET, a form error, or "Update estimate" (the page without JavaScript).
+    status = 400 if request.method == "POST" and form.errors else 200
+    chosen = form.estimate_for() if not form.errors else None
+    return render_page(
+        "banking/loan.html",
+        status,
+        form=form,
+        estimate=chosen,
+        estimates=loan_estimates(),
+        remaining_cents=max(remaining, 0),
+        limit_cents=limit,
+    )
+
+
+@bp.route("/loan/review", methods=["GET", "POST"])
+@rate_limited
+def loan_review() -> str | Response:
+    draft = session.get(LOAN_DRAFT)
+    if not isinstance(draft, dict):
+        return redirect(url_for("banking.loan"))
+    form = ConfirmForm()
     if form.validate_on_submit():
         choice = _session_choice()
         meta = LoanMeta(
             credential_formats=choice["formats"],
-            amount_cents=form.amount_cents,
-            purpose=form.purpose.data,
-            term_months=int(form.term.data),
-            exposure_limit_cents=limit,
+            amount_cents=draft["amount_cents"],
+            purpose=draft["purpose"],
+            term_months=draft["term_months"],
+            exposure_limit_cents=settings().loan_exposure_limit_cents,
         )
-        return begin(meta, choice["mode"], user_id=current_user.id)
-    status = 400 if request.method == "POST" else 200
-    return render_page(
-        "banking/loan.html", status, form=form, remaining_cents=max(remaining, 0), limit_cents=limit
+        response = begin(meta, choice["mode"], user_id=current_user.id)
+        session.pop(LOAN_DRAFT, None)
+        return response
+    return render_template(
+        "banking/loan_review.html",
+        form=form,
+        draft=draft,
+        estimate=estimate(draft["amount_cents"], draft["term_months"]),
+        change_url=url_for(
+            "banking.loan",
+            amount=draft["amount_cents"] // 100,
+            purpose=draft["purpose"],
+            term=draft["term_months"],
+        ),
     )
 
 
 @bp.get("/loan/success/<request_id>")
 def loan_success(request_id: str) -> str:
-    return _success_page(request_id, "loan", "banking/loan_success.html")
+    pending = completed_request(request_id, "loan")
+    meta = pending.request_metadata
+    assert isinstance(meta, LoanMeta)
+    return _success_page(
+        request_id,
+        "loan",
+        "banking/loan_success.html",
+        estimate=estimate(meta.amount_cents, meta.term_months),
+    )
 
 
 @bp.route("/profile", methods=["GET", "POST"])

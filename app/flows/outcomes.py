@@ -25,6 +25,51 @@ class Outcome:
     def error_type(self) -> str | None:
         return self.error_info.error_type if self.error_info else None
 
+    @property
+    def hint(self) -> str:
+        """What to do about it, by error type (or by status when there is none)."""
+        return HINTS.get(self.error_type or self.status, HINTS["default"])
+
+    @property
+    def technical(self) -> list[tuple[str, str]]:
+        """What the authorizer or verifier said, for the "Details" disclosure."""
+        info = self.error_info
+        if info is None:
+            return []
+        rows = [("Error type", info.error_type)]
+        if info.policy:
+            rows.append(("Policy that failed", info.policy))
+        rows.append(("Message", info.detail))
+        rows.extend(("Detail", detail) for detail in info.details)
+        return rows
+
+
+HINTS: dict[str, str] = {
+    "access-denied": "Nothing was shared. Start again and choose Share in your wallet when "
+    "you are ready.",
+    "rejected": "Nothing was shared. Start again and approve the request in your wallet.",
+    "trusted-issuer-untrusted": "Demo Bank accepts PIDs from trusted issuers only. Use a PID "
+    "from the EU test issuer (see the guide), or the demo wallet's valid PID.",
+    "credential-query-evaluation": "Share every requested attribute. If your wallet's PID "
+    "lacks some, issue it again at the test issuer, or choose the other credential format.",
+    "missing-attributes": "Share every requested attribute. If your wallet's PID lacks some, "
+    "issue it again at the test issuer, or choose the other credential format.",
+    "identity-mismatch": "Confirm with the wallet of the person who is signed in, or sign out "
+    "and sign in as the person whose wallet you are using.",
+    "insufficient-funds": "Send a smaller amount, or check your balance on the dashboard.",
+    "cancelled": "Nothing was shared and nothing changed. Start again when you are ready.",
+    "expired": "Requests are valid for a few minutes. Start again and approve it in time.",
+    "account_exists": "Each identity opens one account, and this one has an account "
+    "already. Sign in with it instead.",
+    "not_found": "Create an account with this identity first, then sign in with it.",
+    "default": "Start again. If it keeps failing, the guide explains what your wallet needs.",
+}
+CANCELLED = ErrorInfo(
+    error_type="cancelled",
+    title="Request cancelled",
+    detail="You cancelled this request. Nothing was shared and nothing changed.",
+)
+
 
 PENDING = Outcome(
     "pending",

@@ -12,17 +12,20 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import segno
-from flask import Blueprint, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
+from ..database import write_transaction
 from ..extensions import limiter
+from ..models import PendingAuthRequest
+from ..schemas import FlowResult
 from ..verification import ResponseCodeNotFound, current_authorizer
 from ..verification.pid import PID_ATTRIBUTES
 from ..web import error_response, json_view, render_page, settings
 from . import engine, requests
-from .kinds import kind_of
-from .outcomes import plain_summary
+from .kinds import Step, kind_of, progress
+from .outcomes import CANCELLED, Outcome, plain_summary
 from .web import (
     follow_outcome,
     is_owner,
@@ -78,8 +81,31 @@ def waiting(request_id: str) -> str | Response:
         authorize_url=authorize_url if authorize_url and opens_a_wallet(authorize_url) else None,
         qr=qr_svg(authorize_url) if authorize_url and not outcome.terminal else None,
         dc_api_request=meta.presentation.dc_api_request,
-        retry_url=url_of(kind.retry),
+        retry_url=url_of(kind.retry_page(meta)),
+        other_device=request.args.get("device") == "other",
     )
+
+
+def _status_json(pending: PendingAuthRequest, outcome: Outcome) -> dict[str, Any]:
+    """The status answer; a finished request that stays on the waiting page also carries
+    its panel, rendered by the same template as the page, so both paths show the same."""
+    body = outcome_json(outcome)
+    if outcome.terminal and not (outcome.status == "authorized" and body["next_url"]):
+        info = outcome.error_info
+        body["error"] = {
+            "type": info.error_type if info else outcome.status,
+            "title": outcome.title,
+            "detail": outcome.detail,
+            "details": list(info.details) if info else [],
+            "policy": info.policy if info else None,
+            "hint": outcome.hint,
+        }
+        body["html"] = render_template(
+            "flows/outcome_panel.html",
+            outcome=outcome,
+            retry_url=url_of(kind_of(pending.type).retry_page(pending.request_metadata)),
+        )
+    return body
 
 
 @bp.get("/auth/<request_id>/status")
@@ -88,7 +114,35 @@ def waiting(request_id: str) -> str | Response:
 def status(request_id: str) -> Response:
     pending = owned_request(request_id)
     outcome = follow_outcome(pending, refresh(pending))
-    return jsonify(outcome_json(outcome))
+    return jsonify(_status_json(pending, outcome))
+
+
+@bp.post("/auth/<request_id>/cancel")
+def cancel(request_id: str) -> Response:
+    """End a pending request: nothing is applied and no later wallet answer completes it.
+    Back to where the flow started, with what was typed. (CSRFProtect checked the form.)"""
+    pending = owned_request(request_id)
+    with write_transaction():
+        cancelled = requests.finish(
+            pending.id,
+            "failed",
+            FlowResult(status="rejected", error=CANCELLED.title, error_info=CANCELLED),
+        )
+    if not cancelled:  # it finished first: show how
+        return redirect(url_for("flows.waiting", request_id=pending.id), 303)
+    flash("Request cancelled. Nothing was shared and nothing changed.", "info")
+    kind = kind_of(pending.type)
+    return redirect(url_of(kind.retry_page(pending.request_metadata)) or "/", 303)
+
+
+@bp.app_template_global("flow_progress")
+def flow_progress(name: str, current: str) -> list[tuple[Step, str]]:
+    return progress(name, current)
+
+
+@bp.app_template_global("flow_label")
+def flow_label(name: str) -> str:
+    return kind_of(name).label
 
 
 def _json_body() -> Any:
@@ -132,7 +186,7 @@ def complete(request_id: str) -> Response:
         )
         engine.apply_final_status(authorizer, pending, final)
     outcome = follow_outcome(pending, refresh(pending))
-    return jsonify(outcome_json(outcome))
+    return jsonify(_status_json(pending, outcome))
 
 
 @bp.get("/callback")

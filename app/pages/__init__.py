@@ -58,3 +58,6 @@ def health() -> tuple[Response, int]:
         "authorizer": {"name": authorizer.name, "status": "ok" if authorizer_ok else "error"},
     }
     return jsonify(body), 200 if ok else 503
+
+
+from . import theme  # noqa: E402, F401 - registers the theme route on this blueprint

@@ -10,23 +10,35 @@
   var statusText = document.getElementById("status-text");
   var stopped = false;
 
+  // A finished request: the server renders the same panel as the page (`html`); a reply
+  // without one (an error page's JSON) gets a plain alert with a way back.
   function showError(result) {
     stopped = true;
     var waiting = document.getElementById("status-waiting");
     if (waiting) { waiting.hidden = true; }
     var box = document.getElementById("status-error");
-    var template = document.getElementById("error-template");
-    box.replaceChildren(template.content.cloneNode(true));
-    box.querySelector(".alert-title").textContent = result.title || "Verification failed";
-    box.querySelector(".alert-detail").textContent = result.detail || "";
-    box.hidden = false;
-    if (result.status === "account_exists" || result.status === "not_found") {
-      var link = document.createElement("a");
-      link.className = "button button-primary";
-      link.href = result.next_url;
-      link.textContent = result.status === "account_exists" ? "Sign in" : "Create account";
-      box.querySelector(".actions").prepend(link);
+    if (result.html) {
+      box.innerHTML = result.html;
+    } else {
+      var alert = document.createElement("div");
+      alert.className = "alert alert-error";
+      alert.setAttribute("role", "alert");
+      var title = document.createElement("p");
+      title.className = "alert-title";
+      title.textContent = result.title || "Verification failed";
+      var detail = document.createElement("p");
+      detail.textContent = result.detail || "";
+      alert.append(title, detail);
+      var again = document.createElement("a");
+      again.className = "button button-primary";
+      again.href = window.location.pathname;
+      again.textContent = "Reload";
+      var actions = document.createElement("p");
+      actions.className = "actions";
+      actions.append(again);
+      box.replaceChildren(alert, actions);
     }
+    box.hidden = false;
   }
 
   function handle(result) {

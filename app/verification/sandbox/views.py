@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from flask import abort, redirect, render_template, url_for
@@ -34,6 +35,7 @@ class WalletForm(FlaskForm):  # type: ignore[misc]
     nationality = StringField(
         "Nationality",
         validators=[Optional(), Regexp(r"^[A-Z]{2}$", message="Two letters, like DE.")],
+        filters=[lambda value: value.strip().upper() if isinstance(value, str) else value],
     )
     personal_administrative_number = StringField(
         "Personal administrative number", validators=[Optional(), Length(min=3, max=64)]
@@ -50,6 +52,7 @@ class WalletForm(FlaskForm):  # type: ignore[misc]
     )
     share = SubmitField("Share")
     decline = SubmitField("Decline")
+    show = SubmitField("Show")  # without JavaScript: show the chosen identity and format
 
     def validate_birth_date(self, field: StringField) -> None:
         if field.data:
@@ -112,6 +115,8 @@ def wallet(authorization_id: str) -> str | Response:
     request = wallet_request(authorization_id)
     if request is None:
         abort(404)
+    if request.open and _withdrawn_by_the_bank(authorization_id):
+        request = replace(request, open=False)
     form = _form_for(request)
     error = None
     if request.open and form.is_submitted():
@@ -134,14 +139,26 @@ def wallet(authorization_id: str) -> str | Response:
         error=error,
         identities=BUILT_IN_IDENTITIES,
         selected=selected,
+        custom=form.identity.data == CUSTOM,
         attributes=attributes,
         format_labels=FORMAT_LABELS,
         transaction_summary=_transaction_summary(request),
     )
 
 
+def _withdrawn_by_the_bank(authorization_id: str) -> bool:
+    """The bank finished its request (the person pressed Cancel, or it expired): a real
+    wallet would still answer, but nothing could complete it, so the demo says so."""
+    from ...flows.requests import get_by_authorization_id
+
+    pending = get_by_authorization_id(authorization_id)
+    return pending is not None and pending.status != "pending"
+
+
 def _answer(request: WalletRequest, form: WalletForm) -> str | None:
     """The response code, or None when the form needs correcting."""
+    if form.show.data:
+        return None
     if form.decline.data:  # CSRFProtect has already checked the token of every POST
         return present(request.authorization_id, "decline")
     if not form.validate():
