@@ -79,7 +79,9 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
         app.extensions["demobank.schema_current"] = ensure_schema(settings.auto_migrate)
         from .verification import build_authorizer
 
-        app.extensions["demobank.authorizer"] = build_authorizer(settings)
+        authorizer = build_authorizer(settings)
+        app.extensions["demobank.authorizer"] = authorizer
+        _connect_local_verifier(authorizer)
         # No connection opened at start-up survives into request handling: gunicorn may
         # fork this process (preload_app), and a forked child must open its own.
         db.session.remove()
@@ -116,12 +118,25 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     from .banking import bp as banking_bp
     from .flows.views import bp as flows_bp
     from .pages import bp as pages_bp
+    from .verification.local import bp as verifier_bp
     from .verification.sandbox import bp as sandbox_bp
 
     for blueprint in (pages_bp, auth_bp, flows_bp, banking_bp, admin_bp):
         app.register_blueprint(blueprint)
-    if settings.authorizer == "sandbox":
+    if settings.local_verifier:
+        app.register_blueprint(verifier_bp)
+    if settings.demo_wallet:
         app.register_blueprint(sandbox_bp)
+
+
+def _connect_local_verifier(authorizer: object) -> None:
+    """Tell the local verifier when the bank has given up on a request (verification
+    does not import the flows, so the link is made here)."""
+    from .flows.requests import withdrawn
+    from .verification.local.authorizer import LocalAuthorizer
+
+    if isinstance(authorizer, LocalAuthorizer):
+        authorizer.withdrawn = withdrawn
 
 
 def _serving_process() -> bool:

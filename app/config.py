@@ -37,6 +37,7 @@ KNOWN_DEFAULT_PASSWORDS = frozenset(
         "123456789012",
     }
 )
+AUTHORIZERS = ("sandbox", "local", "vidos")
 MIN_SECRET_KEY_LENGTH = 32
 MIN_ADMIN_PASSWORD_LENGTH = 12
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -63,6 +64,9 @@ ENVIRONMENT_VARIABLES = frozenset(
         "SESSION_IDLE_MINUTES",
         "LOAN_EXPOSURE_LIMIT_EUR",
         "FLASK_DEBUG",
+        "VERIFIER_KEY_PATH",
+        "VERIFIER_CERT_PATH",
+        "TRUSTED_ISSUER_CA_PATH",
     }
 )
 
@@ -93,10 +97,29 @@ class Settings:
     allow_sandbox_in_production: bool
     trusted_proxy_hops: int
     loan_exposure_limit_cents: int
+    data_folder: Path
+    verifier_key_path: Path | None = None
+    verifier_cert_path: Path | None = None
+    trusted_issuer_ca_path: Path | None = None
 
     @property
     def production(self) -> bool:
         return self.env == "production"
+
+    @property
+    def demo_wallet(self) -> bool:
+        """The sandbox: the local verifier plus the demo wallet, which trusts its own CA."""
+        return self.authorizer == "sandbox"
+
+    @property
+    def local_verifier(self) -> bool:
+        return self.authorizer in ("sandbox", "local")
+
+    @property
+    def dc_api_available(self) -> bool:
+        """Whether "Browser wallet" (the Digital Credentials API) can be offered: a real
+        wallet answers it, so not with the demo wallet."""
+        return self.authorizer in ("vidos", "local")
 
     @property
     def https(self) -> bool:
@@ -206,6 +229,24 @@ def _database_url(env: Mapping[str, str]) -> str:
     return f"sqlite:///{path}"
 
 
+def _optional_file(env: Mapping[str, str], name: str) -> Path | None:
+    value = env.get(name, "").strip()
+    if not value:
+        return None
+    path = Path(value).expanduser().resolve()
+    if not path.is_file():
+        raise ConfigError(f"{name} names {path}, which is not a readable file")
+    return path
+
+
+def _verifier_paths(env: Mapping[str, str]) -> tuple[Path | None, Path | None]:
+    key_path = _optional_file(env, "VERIFIER_KEY_PATH")
+    cert_path = _optional_file(env, "VERIFIER_CERT_PATH")
+    if (key_path is None) != (cert_path is None):
+        raise ConfigError("set VERIFIER_KEY_PATH and VERIFIER_CERT_PATH together")
+    return key_path, cert_path
+
+
 def _check_production(settings: Settings, env: Mapping[str, str]) -> None:
     """What production refuses: each check names the variable and never prints a secret."""
     if len(settings.secret_key) < MIN_SECRET_KEY_LENGTH:
@@ -230,6 +271,12 @@ def _check_production(settings: Settings, env: Mapping[str, str]) -> None:
             "VIDOS_AUTHORIZER_URL is required in production: the sandbox's demo wallet lets "
             "anyone sign in as anyone (set ALLOW_SANDBOX_IN_PRODUCTION=1 only for a public demo "
             "with play money)"
+        )
+    if settings.authorizer == "local" and settings.verifier_key_path is None:
+        raise ConfigError(
+            "VERIFIER_KEY_PATH and VERIFIER_CERT_PATH are required in production with "
+            "AUTHORIZER=local: the verifier's signing key and its certificate for the "
+            "PUBLIC_BASE_URL host"
         )
 
 
@@ -266,10 +313,17 @@ def load_settings(
     if vidos_url:
         vidos_url = _http_url("VIDOS_AUTHORIZER_URL", vidos_url)
     authorizer = env.get("AUTHORIZER", "vidos" if vidos_url else "sandbox").strip().lower()
-    if authorizer not in ("sandbox", "vidos"):
-        raise ConfigError(f"AUTHORIZER must be sandbox or vidos, got {authorizer!r}")
+    if authorizer not in AUTHORIZERS:
+        raise ConfigError(f"AUTHORIZER must be {', '.join(AUTHORIZERS)}, got {authorizer!r}")
     if authorizer == "vidos" and not vidos_url:
         raise ConfigError("VIDOS_AUTHORIZER_URL is required when AUTHORIZER=vidos")
+    key_path, cert_path = _verifier_paths(env)
+    trusted_ca_path = _optional_file(env, "TRUSTED_ISSUER_CA_PATH")
+    if authorizer == "local" and trusted_ca_path is None:
+        raise ConfigError(
+            "TRUSTED_ISSUER_CA_PATH is required when AUTHORIZER=local: a PEM file of the PID "
+            "providers' CA certificates whose credentials the bank accepts"
+        )
 
     log_level = env.get("LOG_LEVEL", "INFO").strip().upper()
     if log_level not in LOG_LEVELS:
@@ -316,6 +370,10 @@ def load_settings(
         loan_exposure_limit_cents=euros_to_cents(
             _positive_int("LOAN_EXPOSURE_LIMIT_EUR", env.get("LOAN_EXPOSURE_LIMIT_EUR", "50000"))
         ),
+        data_folder=_data_folder(env),
+        verifier_key_path=key_path,
+        verifier_cert_path=cert_path,
+        trusted_issuer_ca_path=trusted_ca_path,
     )
     if production:
         _check_production(settings, env)

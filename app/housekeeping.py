@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import InstrumentedAttribute
 
 from .admin_sessions import delete_expired_admin_sessions
 from .database import write_transaction
@@ -24,12 +25,18 @@ from .models import ALL_MODELS, MaintenanceRun
 REQUEST_RETENTION = timedelta(days=1)
 PRUNE_EVERY = timedelta(hours=1)
 _registered: list[type[Model]] = []
+_stale_after: list[InstrumentedAttribute[datetime]] = []
 
 
-def register_table(model: type[Model]) -> None:
-    """Empty `model`'s table too on a reset (rows of it are deleted before the bank's)."""
+def register_table(
+    model: type[Model], stale_after: InstrumentedAttribute[datetime] | None = None
+) -> None:
+    """Empty `model`'s table too on a reset (rows of it are deleted before the bank's);
+    with `stale_after`, prune its rows once that time is REQUEST_RETENTION past."""
     if model not in _registered:
         _registered.append(model)
+        if stale_after is not None:
+            _stale_after.append(stale_after)
 
 
 def reset_everything() -> None:
@@ -47,10 +54,12 @@ class Pruned:
 
 def _prune_rows(now: datetime) -> Pruned:
     delete_expired_admin_sessions(now)
-    return Pruned(
-        sessions=delete_expired_sessions(now),
-        requests=delete_stale_requests(REQUEST_RETENTION, now),
-    )
+    requests = delete_stale_requests(REQUEST_RETENTION, now)
+    for column in _stale_after:
+        requests += db.session.execute(
+            delete(column.class_).where(column < now - REQUEST_RETENTION)
+        ).rowcount  # type: ignore[attr-defined]
+    return Pruned(sessions=delete_expired_sessions(now), requests=requests)
 
 
 def prune(now: datetime | None = None) -> Pruned:

@@ -106,7 +106,7 @@ def _security_headers(response: Response) -> Response:
 def _template_globals() -> dict[str, Any]:
     return {
         "sandbox_active": settings().authorizer == "sandbox",
-        "dc_api_available": settings().authorizer == "vidos",
+        "dc_api_available": settings().dc_api_available,
     }
 
 

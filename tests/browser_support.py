@@ -49,6 +49,8 @@ def serving(database_url: str, **overrides: object) -> Iterator[str]:
     """The app on a real HTTP server in a thread; yields its base URL."""
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
+    # the demo wallet calls the verifier over real HTTP, as a phone wallet would
+    overrides = {"DEMO_WALLET_TRANSPORT": "http", **overrides}
     app = make_app(database_url, PUBLIC_BASE_URL=base_url, **overrides)
     server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

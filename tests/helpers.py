@@ -7,6 +7,7 @@ import os
 import re
 import socket
 from dataclasses import dataclass
+from html import unescape as html_unescape
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -25,6 +26,8 @@ BASE_CONFIG: dict[str, Any] = {
     "AUTHORIZER": "sandbox",
     "PUBLIC_BASE_URL": "http://localhost",
     "RATELIMIT_ENABLED": False,
+    # the demo wallet calls the bank's verifier endpoints in-process (no server runs)
+    "DEMO_WALLET_TRANSPORT": "wsgi",
     "STATUS_CHECK_INTERVAL_SECONDS": 0,
     "LOG_LEVEL": "WARNING",
 }
@@ -83,7 +86,7 @@ def csrf_token(client: FlaskClient, path: str) -> str:
 
 
 
-WALLET_RE = re.compile(r'href="(http://localhost/sandbox/wallet/[0-9a-f-]+)"')
+WALLET_RE = re.compile(r'href="(http://localhost/sandbox/wallet\?[^"]+)"')
 REQUEST_ID_RE = re.compile(r"/auth/([0-9a-f-]{36})")
 
 
@@ -120,11 +123,12 @@ class Browser:
         html = self.get(f"/auth/{request_id}").get_data(as_text=True)
         match = WALLET_RE.search(html)
         assert match, html[:3000]
-        return match.group(1)
+        return html_unescape(match.group(1))
 
     def wallet_answer(self, wallet_url: str, **choices: str) -> TestResponse:
         """Answer the demo wallet; returns the redirect to /callback (not followed)."""
-        path = urlsplit(wallet_url).path
+        parts = urlsplit(wallet_url)
+        path = f"{parts.path}?{parts.query}"
         data = {"identity": "erika", "outcome": "valid", "share": "Share", **choices}
         if choices.get("decline"):
             data.pop("share")

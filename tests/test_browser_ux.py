@@ -225,6 +225,7 @@ def test_wallet_card_and_list_follow_the_selects(page):
     page.get_by_label("Family name").fill("Silva")
     assert "Ana Silva" in page.locator(".credential-card:visible").inner_text()
     page.get_by_label("Personal administrative number").fill("PT-555")
+    page.get_by_label("Date of birth").fill("1999-09-09")
     page.get_by_label("Nationality").fill("pt")
     page.get_by_role("button", name="Share").click()
     page.wait_for_url(re.compile(r"/profile\?welcome=1$"))

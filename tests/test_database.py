@@ -28,7 +28,7 @@ EXPECTED_TABLES = {
     "sessions",
     "pending_auth_requests",
     "activities",
-    "sandbox_authorizations",
+    "verifier_requests",
     "alembic_version",
 }
 

@@ -278,12 +278,12 @@ def test_callback_is_rate_limited_per_ip(database_url):
 
 
 def test_a_random_response_code_takes_no_write_lock(app, client, monkeypatch):
-    import app.verification.sandbox.authorizer as sandbox
+    import app.verification.local.authorizer as verifier
 
     def no_writes():
         raise AssertionError("a write transaction for an unknown code")
 
-    monkeypatch.setattr(sandbox, "write_transaction", no_writes)
+    monkeypatch.setattr(verifier, "write_transaction", no_writes)
     assert client.get("/callback?response_code=made-up-code-123456").status_code == 400
 
 

@@ -1,7 +1,9 @@
-"""The sandbox authorizer and its demo wallet, driven through the wallet pages."""
+"""The sandbox (the local verifier with the demo wallet), driven through the wallet pages:
+every answer goes over OpenID4VP to /oid4vp/request and /oid4vp/response."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -12,8 +14,8 @@ from app.database import write_transaction
 from app.extensions import db
 from app.verification import current_authorizer
 from app.verification.base import AuthorizerRefused, ResponseCodeNotFound
+from app.verification.local.models import VerifierRequest
 from app.verification.sandbox.identities import BUILT_IN_IDENTITIES
-from app.verification.sandbox.models import SandboxAuthorization
 from tests.helpers import csrf_token, flow_request
 
 
@@ -25,8 +27,13 @@ def create(app, flow="signup", formats=("sd-jwt", "mdoc"), transaction=None):
         return current_authorizer().create_authorization(request)
 
 
+def wallet_path(url):
+    parts = urlsplit(url)
+    return f"{parts.path}?{parts.query}"
+
+
 def answer(client, url, **data):
-    path = urlsplit(url).path
+    path = wallet_path(url)
     token = csrf_token(client, path)
     form = {"identity": "erika", "outcome": "valid", "share": "Share", "csrf_token": token, **data}
     if "decline" in data:
@@ -34,13 +41,19 @@ def answer(client, url, **data):
     response = client.post(path, data=form)
     assert response.status_code == 303, response.get_data(as_text=True)[:2000]
     location = response.headers["Location"]
-    assert location.startswith("/callback?response_code=")
+    assert location.startswith("http://localhost/callback?response_code=")
     return parse_qs(urlsplit(location).query)["response_code"][0]
 
 
 def test_authorize_url_points_at_the_demo_wallet(app):
     created = create(app)
-    assert created.authorize_url == f"http://localhost/sandbox/wallet/{created.authorization_id}"
+    parts = urlsplit(created.authorize_url)
+    assert parts.netloc == "localhost" and parts.path == "/sandbox/wallet"
+    query = parse_qs(parts.query)
+    assert query["client_id"][0].startswith("x509_hash:")
+    assert query["request_uri"] == [
+        f"http://localhost/oid4vp/request/{created.authorization_id}"
+    ]
 
 
 def test_wallet_page_shows_the_request(app, client):
@@ -94,7 +107,7 @@ def test_share_cycle_with_each_format(app, client, fmt, identity, expected):
         for key, value in expected.items():
             assert getattr(claims, key) == value
         assert claims.portrait.startswith("data:image/png;base64,")
-        row = db.session.get(SandboxAuthorization, created.authorization_id)
+        row = db.session.get(VerifierRequest, created.authorization_id)
         shape = row.credentials[0]
         assert shape["format"] == ("mso_mdoc" if fmt == "mdoc" else "dc+sd-jwt")
         if fmt == "mdoc":
@@ -112,7 +125,7 @@ def test_only_requested_attributes_are_disclosed(app, client):
     created = create(app, "signin", ("sd-jwt",))
     answer(client, created.authorize_url)
     with app.app_context():
-        row = db.session.get(SandboxAuthorization, created.authorization_id)
+        row = db.session.get(VerifierRequest, created.authorization_id)
         assert row.credentials[0]["claims"] == {
             "personal_administrative_number": "DE-7781-4420-1093"
         }
@@ -138,7 +151,7 @@ def test_custom_identity(app, client):
 
 def test_custom_identity_needs_its_fields(app, client):
     created = create(app, "signup", ("sd-jwt",))
-    path = urlsplit(created.authorize_url).path
+    path = wallet_path(created.authorize_url)
     token = csrf_token(client, path)
     response = client.post(
         path, data={"identity": "custom", "outcome": "valid", "share": "Share", "csrf_token": token}
@@ -162,6 +175,7 @@ def test_decline(app, client):
     [
         ("untrusted", "trusted-issuer-untrusted", "Credential issuer not trusted"),
         ("incomplete", "credential-query-evaluation", "Credential doesn't match requirements"),
+        ("tampered", "invalid-credential", "Credential was changed"),
     ],
 )
 def test_simulated_failures(app, client, outcome, error_type, title):
@@ -171,6 +185,28 @@ def test_simulated_failures(app, client, outcome, error_type, title):
         status = current_authorizer().get_status(created.authorization_id)
     assert status.status == "rejected"
     assert status.error_info.error_type == error_type and status.error_info.title == title
+
+
+@pytest.mark.parametrize("fmt", ["sd-jwt", "mdoc"])
+def test_a_replayed_answer_is_refused_and_the_request_stays_open(app, client, fmt):
+    created = create(app)
+    path = wallet_path(created.authorize_url)
+    form = {
+        "identity": "erika",
+        "outcome": "replayed",
+        "credential_format": fmt,
+        "share": "Share",
+        "csrf_token": csrf_token(client, path),
+    }
+    response = client.post(path, data=form)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Demo Bank refused the answer" in page and "not bound to this request" in page
+    with app.app_context():
+        assert current_authorizer().get_status(created.authorization_id).status == "pending"
+    answer(client, created.authorize_url, credential_format=fmt)  # the honest answer counts
+    with app.app_context():
+        assert current_authorizer().get_status(created.authorization_id).status == "authorized"
 
 
 def test_answered_request_is_closed(app, client):
@@ -184,7 +220,7 @@ def test_expiry(app, client):
     created = create(app)
     with app.app_context(), write_transaction():
         db.session.execute(
-            update(SandboxAuthorization).values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+            update(VerifierRequest).values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
         )
     with app.app_context():
         assert current_authorizer().get_status(created.authorization_id).status == "expired"
@@ -198,7 +234,7 @@ def test_expired_response_code_is_refused(app, client):
     code = answer(client, created.authorize_url)
     with app.app_context(), write_transaction():
         db.session.execute(
-            update(SandboxAuthorization).values(
+            update(VerifierRequest).values(
                 response_code_expires_at=datetime.now(UTC) - timedelta(seconds=1)
             )
         )
@@ -206,17 +242,15 @@ def test_expired_response_code_is_refused(app, client):
         current_authorizer().resolve_response_code(code)
 
 
-def test_sandbox_has_no_dc_api(app):
-    with app.app_context():
-        request = flow_request(
-            "signin", ["sd-jwt"], "dc_api", origin="http://localhost"
-        )
-        with pytest.raises(AuthorizerRefused):
-            current_authorizer().create_authorization(request)
+def test_sandbox_offers_no_browser_wallet(client):
+    """The demo wallet is not a Digital Credentials API wallet, so the sandbox offers only
+    the QR code / link mode (AUTHORIZER=local offers both)."""
+    page = client.get("/signin").get_data(as_text=True)
+    assert re.search(r'<input disabled[^>]*value="dc_api"', page)
 
 
 def test_unknown_wallet_page_is_404(client):
-    assert client.get("/sandbox/wallet/does-not-exist").status_code == 404
+    assert client.get("/sandbox/wallet/does-not-exist", follow_redirects=True).status_code == 404
 
 
 def test_sandbox_notice_on_every_page(client):

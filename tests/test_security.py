@@ -95,6 +95,8 @@ def test_name_with_script_is_shown_as_text(app, client):
         identity="custom",
         given_name="<script>alert(1)</script>",
         family_name="O'Hara",
+        birth_date="1990-01-01",
+        nationality="IE",
         personal_administrative_number="XSS-1",
     )
     browser.get(callback.headers["Location"])

@@ -178,8 +178,11 @@ def test_error_details_show_what_the_verifier_said_on_the_page_and_in_the_json(m
     assert status["error"] == {
         "type": "credential-query-evaluation",
         "title": "Credential doesn't match requirements",
-        "detail": "The credential does not contain all the requested attributes.",
-        "details": ["Requested claims were missing from the credential."],
+        "detail": "The credential you shared does not contain everything Demo Bank asked for.",
+        # the verifier's own words: which presentation and which claim
+        "details": [
+            "credential 'pid_sd_jwt' lacks the requested claim personal_administrative_number"
+        ],
         "policy": "credential-query-evaluation",
         "hint": status["error"]["hint"],
     }
@@ -188,7 +191,7 @@ def test_error_details_show_what_the_verifier_said_on_the_page_and_in_the_json(m
     panel = page[page.index('<div id="status-error"') :]
     assert "<summary>Details</summary>" in panel
     assert "credential-query-evaluation" in panel and "Policy that failed" in panel
-    assert "Requested claims were missing from the credential." in panel
+    assert "lacks the requested claim personal_administrative_number" in panel
     # The JSON carries the same panel the page shows.
     assert status["html"].strip() in page
 
@@ -414,6 +417,7 @@ def test_wallet_accepts_a_lower_case_nationality(app, member):
         identity="custom",
         given_name="Ana",
         family_name="Silva",
+        birth_date="1999-09-09",
         nationality="pt",
         personal_administrative_number="PT-555",
         credential_format="sd-jwt",

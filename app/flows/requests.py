@@ -87,6 +87,17 @@ def get_by_authorization_id(
     return None if request is None else expire_if_due(request, now or utcnow())
 
 
+def withdrawn(authorization_id: str, now: datetime | None = None) -> bool:
+    """Whether the bank has given up on this authorization (cancelled, finished or past its
+    time), so no wallet answer can complete it any more. A read only."""
+    row = db.session.execute(
+        select(PendingAuthRequest.status, PendingAuthRequest.expires_at).where(
+            PendingAuthRequest.authorization_id == authorization_id
+        )
+    ).first()
+    return row is not None and (row[0] != "pending" or row[1] <= (now or utcnow()))
+
+
 def lock_pending(request_id: str) -> PendingAuthRequest | None:
     """The request, locked for this write transaction, if it is still pending.
 

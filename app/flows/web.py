@@ -54,7 +54,7 @@ def public_origin() -> str:
 def begin(meta: FlowMeta, mode: str, user_id: str | None = None) -> Response:
     """Start a verification and send the browser to its waiting page."""
     chosen: PresentationMode = (
-        "dc_api" if mode == "dc_api" and settings().authorizer == "vidos" else "direct_post"
+        "dc_api" if mode == "dc_api" and settings().dc_api_available else "direct_post"
     )
     request_row = engine.start(
         current_authorizer(),

@@ -1,4 +1,5 @@
-"""Identity verification: one `Authorizer` interface, a Vidos client and a sandbox."""
+"""Identity verification: one `Authorizer` interface, a Vidos client and the bank's own
+OpenID4VP verifier (with the demo wallet, the sandbox)."""
 
 from __future__ import annotations
 
@@ -39,9 +40,9 @@ def build_authorizer(settings: Settings) -> Authorizer:
         from .vidos import VidosAuthorizer
 
         return VidosAuthorizer(settings.vidos_authorizer_url, settings.vidos_api_key)
-    from .sandbox.authorizer import SandboxAuthorizer
+    from .local.setup import local_authorizer
 
-    return SandboxAuthorizer(settings.public_base_url)
+    return local_authorizer(settings)
 
 
 def current_authorizer() -> Authorizer:

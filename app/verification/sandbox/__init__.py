@@ -1,4 +1,5 @@
-"""The sandbox authorizer's demo wallet pages (registered only while the sandbox is active)."""
+"""The sandbox: a PID provider and the demo wallet, which answers the bank's own verifier
+over OpenID4VP (registered only while AUTHORIZER=sandbox)."""
 
 from flask import Blueprint
 

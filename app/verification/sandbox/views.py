@@ -2,22 +2,35 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from flask import abort, redirect, render_template, url_for
+from flask import Response as FlaskResponse
+from flask import abort, current_app, redirect, render_template, request
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import SelectField, StringField, SubmitField
 from wtforms.validators import Length, Optional, Regexp, ValidationError
 
+from ...db_types import utcnow
+from ...extensions import db
 from ...money import format_cents, parse_amount
 from ...schemas import CredentialFormat
-from ..base import AuthorizerRefused
-from ..pid import PID_ATTRIBUTES
+from ..oid4vp.response_crypto import jwk_thumbprint, select_response_encryption
+from ..pid import PID_ATTRIBUTES, claims_from_dcql, decode_transaction_data
 from . import bp
-from .authorizer import WalletRequest, present, wallet_request
+from .holder import HolderError, Simulation, build_vp_token
 from .identities import BUILT_IN_IDENTITIES, IDENTITIES_BY_KEY, TestIdentity
+from .pki import sandbox_pki
+from .wallet_client import (
+    CheckedRequest,
+    RequestClosed,
+    RequestUnknown,
+    WalletProblem,
+    fetch_request,
+    send_answer,
+)
 
 FORMAT_LABELS: dict[CredentialFormat, str] = {"sd-jwt": "SD-JWT", "mdoc": "mdoc"}
 CUSTOM = "custom"
@@ -47,6 +60,8 @@ class WalletForm(FlaskForm):  # type: ignore[misc]
             ("valid", "A valid PID (normal case)"),
             ("untrusted", "Simulate: issuer not trusted"),
             ("incomplete", "Simulate: credential missing requested attributes"),
+            ("tampered", "Simulate: credential changed after issuance"),
+            ("replayed", "Simulate: answer made for an earlier request"),
         ],
         default="valid",
     )
@@ -63,11 +78,15 @@ class WalletForm(FlaskForm):  # type: ignore[misc]
 
     def custom_identity(self) -> TestIdentity | None:
         """The typed-in identity, or None with field errors set."""
-        missing = [
-            f
-            for f in (self.given_name, self.family_name, self.personal_administrative_number)
-            if not (f.data or "").strip()
-        ]
+        # the attributes every PID carries (PID rulebook v1.7, section 2.2: mandatory)
+        required = (
+            self.given_name,
+            self.family_name,
+            self.birth_date,
+            self.nationality,
+            self.personal_administrative_number,
+        )
+        missing = [f for f in required if not (f.data or "").strip()]
         for f in missing:
             f.errors = [*f.errors, "Required for a custom identity."]
         if missing:
@@ -80,6 +99,45 @@ class WalletForm(FlaskForm):  # type: ignore[misc]
             nationalities=(self.nationality.data,) if self.nationality.data else (),
             personal_administrative_number=self.personal_administrative_number.data.strip(),
         )
+
+
+SIMULATIONS: dict[str, Simulation] = {
+    "untrusted": "untrusted",
+    "incomplete": "withheld",
+    "tampered": "tampered",
+    "replayed": "replayed",
+}
+
+
+@dataclass(frozen=True)
+class WalletRequest:
+    """What the demo wallet shows the holder about a verified request."""
+
+    verifier_name: str
+    purpose: str
+    claims_by_format: dict[CredentialFormat, list[str]]
+    transaction: dict[str, Any] | None
+    verifier_info: list[str]
+    open: bool = True
+
+
+def _shown(checked: CheckedRequest) -> WalletRequest:
+    claims = checked.claims
+    claims_by_format, purpose = claims_from_dcql(claims.get("dcql_query", {}))
+    transactions = [decode_transaction_data(t) for t in claims.get("transaction_data", [])]
+    verifier_info = [
+        str(v.get("data")) for v in claims.get("verifier_info", []) if isinstance(v, dict)
+    ]
+    return WalletRequest(
+        verifier_name=str(claims.get("client_metadata", {}).get("client_name") or "A verifier"),
+        purpose=purpose,
+        claims_by_format=claims_by_format,
+        transaction=transactions[0] if transactions else None,
+        verifier_info=verifier_info,
+    )
+
+
+_CLOSED = WalletRequest("Demo Bank", "", {}, None, [], open=False)
 
 
 def _form_for(request: WalletRequest) -> WalletForm:
@@ -110,31 +168,56 @@ def _transaction_summary(request: WalletRequest) -> str | None:
     return None
 
 
-@bp.route("/wallet/<authorization_id>", methods=["GET", "POST"])
-def wallet(authorization_id: str) -> str | Response:
-    request = wallet_request(authorization_id)
-    if request is None:
+@bp.route("/wallet/<authorization_id>")
+def wallet_by_id(authorization_id: str) -> Response:
+    """Links made before the demo wallet spoke OpenID4VP: the same request, by its URI."""
+    authorizer = current_app.extensions["demobank.authorizer"]
+    return redirect(authorizer.wallet_link(authorization_id), 303)
+
+
+@bp.route("/wallet", methods=["GET", "POST"])
+def wallet() -> str | Response:
+    """The wallet's screen for an `openid4vp://` request (client_id and request_uri, 5.10).
+
+    It holds no database work: like a phone wallet it learns everything over HTTP."""
+    client_id, request_uri = request.args.get("client_id"), request.args.get("request_uri")
+    if not client_id or not request_uri:
         abort(404)
-    if request.open and _withdrawn_by_the_bank(authorization_id):
-        request = replace(request, open=False)
-    form = _form_for(request)
+    db.session.close()  # the bank's endpoints it calls may run in this very process
     error = None
-    if request.open and form.is_submitted():
+    try:
+        checked = fetch_request(client_id, request_uri)
+    except RequestUnknown:
+        abort(404)
+    except RequestClosed:
+        return _render(_CLOSED, None)
+    except WalletProblem as exc:
+        return _render(_CLOSED, str(exc))
+    ask = _shown(checked)
+    form = _form_for(ask)
+    if form.is_submitted():
         try:
-            code = _answer(request, form)
-        except AuthorizerRefused as exc:
-            error = str(exc).capitalize() + "."
+            redirect_uri = _answer(checked, ask, form)
+        except RequestClosed:
+            return _render(_CLOSED, None)
+        except WalletProblem as exc:
+            error = str(exc)
         else:
-            if code is not None:
-                return redirect(url_for("flows.callback", response_code=code), 303)
+            if redirect_uri is not None:
+                return redirect(redirect_uri, 303)
+    return _render(ask, error, form)
+
+
+def _render(ask: WalletRequest, error: str | None, form: WalletForm | None = None) -> str:
+    form = form or _form_for(ask)
     selected = IDENTITIES_BY_KEY.get(form.identity.data or "")
     attributes = {
         fmt: [PID_ATTRIBUTES[a].display_name for a in ids]
-        for fmt, ids in request.claims_by_format.items()
+        for fmt, ids in ask.claims_by_format.items()
     }
     return render_template(
         "sandbox/wallet.html",
-        ask=request,
+        ask=ask,
         form=form,
         error=error,
         identities=BUILT_IN_IDENTITIES,
@@ -142,29 +225,19 @@ def wallet(authorization_id: str) -> str | Response:
         custom=form.identity.data == CUSTOM,
         attributes=attributes,
         format_labels=FORMAT_LABELS,
-        transaction_summary=_transaction_summary(request),
+        transaction_summary=_transaction_summary(ask),
     )
 
 
-def _withdrawn_by_the_bank(authorization_id: str) -> bool:
-    """The bank finished its request (the person pressed Cancel, or it expired): a real
-    wallet would still answer, but nothing could complete it, so the demo says so."""
-    from ...flows.requests import get_by_authorization_id
-
-    pending = get_by_authorization_id(authorization_id)
-    return pending is not None and pending.status != "pending"
-
-
-def _answer(request: WalletRequest, form: WalletForm) -> str | None:
-    """The response code, or None when the form needs correcting."""
+def _answer(checked: CheckedRequest, ask: WalletRequest, form: WalletForm) -> str | None:
+    """The verifier's redirect_uri, or None when the form needs correcting."""
+    state = checked.claims.get("state")
     if form.show.data:
         return None
     if form.decline.data:  # CSRFProtect has already checked the token of every POST
-        return present(request.authorization_id, "decline")
+        return send_answer(checked, {"error": "access_denied", "state": state})
     if not form.validate():
         return None
-    if form.outcome.data in ("untrusted", "incomplete"):
-        return present(request.authorization_id, form.outcome.data)
     if form.identity.data == CUSTOM:
         identity = form.custom_identity()
     else:
@@ -172,4 +245,35 @@ def _answer(request: WalletRequest, form: WalletForm) -> str | None:
     if identity is None:
         return None
     fmt: CredentialFormat = "mdoc" if form.credential_format.data == "mdoc" else "sd-jwt"
-    return present(request.authorization_id, "share", identity, fmt)
+    vp_token = _presentation(checked, identity, fmt, SIMULATIONS.get(form.outcome.data or ""))
+    return send_answer(checked, {"vp_token": vp_token, "state": state})
+
+
+def _presentation(
+    checked: CheckedRequest,
+    identity: TestIdentity,
+    fmt: CredentialFormat,
+    simulation: Simulation | None,
+) -> dict[str, list[str]]:
+    jwk, _ = select_response_encryption(checked.claims["client_metadata"])
+    settings = current_app.extensions["demobank.settings"]
+    try:
+        return build_vp_token(
+            checked.claims,
+            identity=identity,
+            fmt=fmt,
+            secret=settings.secret_key,
+            issuer=f"{settings.public_base_url.rstrip('/')}/sandbox/pid-provider",
+            jwk_thumbprint=jwk_thumbprint(jwk),
+            simulation=simulation,
+            now=utcnow(),
+        )
+    except HolderError as exc:
+        raise WalletProblem(str(exc)) from None
+
+
+@bp.get("/trust/issuer-ca.pem")
+def issuer_ca() -> Response:
+    """The sandbox PID provider's CA, for anyone re-verifying a sandbox presentation."""
+    pem = sandbox_pki(current_app.extensions["demobank.settings"].secret_key).ca_pem
+    return FlaskResponse(pem, content_type="application/x-pem-file")

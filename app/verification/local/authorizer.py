@@ -1,0 +1,201 @@
+"""The bank's own OpenID4VP 1.0 verifier behind the `Authorizer` interface.
+
+It signs each request object with the verifier identity (client id `x509_hash`, 5.9.3),
+keeps the request's nonce, state and ephemeral encryption key in `verifier_requests`, and
+decides on the wallet's encrypted answer (`responses.py`). Status, claims and response codes
+are read back from that row, shaped like the Vidos answers, so the flows read both alike.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from cryptography import x509
+from sqlalchemy import select, update
+
+from ...database import database_ok, write_transaction
+from ...db_types import utcnow
+from ...extensions import db
+from ...hashing import sha256_hex
+from ...models import new_uuid
+from ..base import (
+    AuthorizerRefused,
+    CreatedAuthorization,
+    FinalStatus,
+    PresentationRequest,
+    ResolvedCode,
+    ResponseCodeNotFound,
+    StatusResult,
+    error_info_from_policy_response,
+)
+from ..claims import VerifiedClaims, normalize_credentials
+from ..oid4vp.identity import VerifierIdentity
+from ..oid4vp.request_object import (
+    authorization_link,
+    dc_api_request,
+    dc_api_request_claims,
+    redirect_request_claims,
+    sign_request_object,
+)
+from ..oid4vp.response_crypto import new_encryption_key
+from .models import VerifierRequest
+
+AUTHORIZATION_TTL = timedelta(minutes=10)
+VERIFIER_NAME = "Demo Bank"
+
+
+@dataclass(frozen=True)
+class LocalVerifierSettings:
+    public_base_url: str
+    trust_anchors: Sequence[x509.Certificate]
+    demo_wallet: bool  # links open the demo wallet page instead of an openid4vp:// wallet
+
+    @property
+    def response_uri(self) -> str:
+        return f"{self.public_base_url}/oid4vp/response"
+
+    def request_uri(self, request_id: str) -> str:
+        return f"{self.public_base_url}/oid4vp/request/{request_id}"
+
+
+def is_open(row: VerifierRequest, now: datetime) -> bool:
+    return row.status == "created" and row.expires_at > now
+
+
+class LocalAuthorizer:
+    def __init__(self, settings: LocalVerifierSettings, identity: VerifierIdentity) -> None:
+        self.settings = settings
+        self.identity = identity
+        self.name = "sandbox" if settings.demo_wallet else "local"  # as /health reports it
+        # Whether the bank has given up on an authorization (cancelled, expired): set by
+        # create_app, since verification does not import the flows that know it.
+        self.withdrawn: Callable[[str], bool] = lambda authorization_id: False
+
+    def health(self) -> bool:
+        return database_ok()
+
+    def _claims(
+        self, request: PresentationRequest, nonce: str, state: str | None, jwk: dict[str, Any]
+    ) -> dict[str, Any]:
+        common: dict[str, Any] = {
+            "client_id": self.identity.client_id,
+            "nonce": nonce,
+            "dcql_query": request.dcql,
+            "encryption_jwk": jwk,
+            "transaction_data": request.transaction_data,
+            "verifier_name": VERIFIER_NAME,
+            "verifier_info": request.verifier_info,
+        }
+        if request.mode == "dc_api":
+            if not request.origin:
+                raise AuthorizerRefused("a Digital Credentials API request needs its origin")
+            return dc_api_request_claims(expected_origins=[request.origin], **common)
+        assert state is not None
+        return redirect_request_claims(
+            response_uri=self.settings.response_uri, state=state, **common
+        )
+
+    def create_authorization(self, request: PresentationRequest) -> CreatedAuthorization:
+        now = utcnow()
+        request_id = new_uuid()
+        nonce = secrets.token_urlsafe(32)
+        state = None if request.mode == "dc_api" else secrets.token_urlsafe(32)
+        key = new_encryption_key()
+        claims = self._claims(request, nonce, state, key.public_jwk)
+        request_object = sign_request_object(self.identity, claims=claims, now=now)
+        with write_transaction() as session:
+            session.add(
+                VerifierRequest(
+                    id=request_id,
+                    status="created",
+                    response_mode="dc_api.jwt" if request.mode == "dc_api" else "direct_post.jwt",
+                    request=claims,
+                    request_object=request_object,
+                    client_id=self.identity.client_id,
+                    nonce=nonce,
+                    state=state,
+                    origin=request.origin if request.mode == "dc_api" else None,
+                    encryption_kid=key.kid,
+                    encryption_key=key.private_jwk,
+                    created_at=now,
+                    expires_at=now + AUTHORIZATION_TTL,
+                )
+            )
+        if request.mode == "dc_api":
+            return CreatedAuthorization(
+                authorization_id=request_id, dc_api_request=dc_api_request(request_object)
+            )
+        return CreatedAuthorization(
+            authorization_id=request_id, authorize_url=self.wallet_link(request_id)
+        )
+
+    def wallet_link(self, request_id: str) -> str:
+        """What the QR code and "Open wallet on this device" carry (section 5.10)."""
+        client_id = self.identity.client_id
+        request_uri = self.settings.request_uri(request_id)
+        if self.settings.demo_wallet:
+            query = urlencode({"client_id": client_id, "request_uri": request_uri})
+            return f"{self.settings.public_base_url}/sandbox/wallet?{query}"
+        return authorization_link(client_id=client_id, request_uri=request_uri)
+
+    def _row(self, authorization_id: str) -> VerifierRequest:
+        row = db.session.get(VerifierRequest, authorization_id)
+        if row is None:
+            raise AuthorizerRefused("unknown authorization")
+        return row
+
+    def get_status(self, authorization_id: str) -> StatusResult:
+        row = self._row(authorization_id)
+        if row.status == "created":
+            return StatusResult("pending" if is_open(row, utcnow()) else "expired")
+        if row.status in ("rejected", "error"):
+            info = error_info_from_policy_response(row.policy_response or [], row.status)
+            return StatusResult("rejected" if row.status == "rejected" else "error", info)
+        return StatusResult("authorized")
+
+    def get_claims(self, authorization_id: str) -> VerifiedClaims:
+        row = self._row(authorization_id)
+        if row.status != "authorized":
+            raise AuthorizerRefused("the authorization is not authorized")
+        return normalize_credentials(row.credentials or [])
+
+    def forward_dc_api_response(
+        self, authorization_id: str, origin: str, response: str | dict[str, Any]
+    ) -> FinalStatus:
+        from .responses import receive_dc_api_response
+
+        return receive_dc_api_response(self, authorization_id, origin, response)
+
+    def resolve_response_code(self, code: str) -> ResolvedCode:
+        now = utcnow()
+        code_hash = sha256_hex(code)
+        # A read first: random codes (someone guessing) never take the write lock.
+        known = db.session.scalar(
+            select(VerifierRequest.id).where(VerifierRequest.response_code_hash == code_hash)
+        )
+        if known is None:
+            raise ResponseCodeNotFound("response code unknown, used or expired")
+        with write_transaction() as session:
+            used = session.execute(
+                update(VerifierRequest)
+                .where(
+                    VerifierRequest.response_code_hash == code_hash,
+                    VerifierRequest.response_code_used_at.is_(None),
+                    VerifierRequest.response_code_expires_at > now,
+                )
+                .values(response_code_used_at=now)
+                .returning(VerifierRequest.id, VerifierRequest.status)
+            ).first()
+        if used is None:
+            raise ResponseCodeNotFound("response code unknown, used or expired")
+        finals: dict[str, FinalStatus] = {
+            "authorized": "authorized",
+            "rejected": "rejected",
+            "error": "error",
+        }
+        return ResolvedCode(authorization_id=used[0], status=finals.get(used[1], "expired"))

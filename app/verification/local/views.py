@@ -1,0 +1,80 @@
+"""The verifier's two endpoints a wallet talks to (OpenID4VP 1.0 sections 5.10 and 8.2).
+
+No session cookie or CSRF token: a wallet is another program. Each is rate-limited per
+client address and refuses bodies over 1 MB before reading them.
+"""
+
+from __future__ import annotations
+
+from typing import cast
+
+from flask import abort, current_app, jsonify, request
+from werkzeug.wrappers import Response
+
+from ...db_types import utcnow
+from ...extensions import csrf, db, limiter
+from ..credentials.errors import PresentationError
+from ..oid4vp.request_object import request_uri_post_parameters, sign_request_object
+from . import bp
+from .authorizer import LocalAuthorizer, is_open
+from .models import VerifierRequest
+from .responses import ResponseRefused, receive_direct_post
+
+MAX_BODY_BYTES = 1024 * 1024
+REQUEST_OBJECT_TYPE = "application/oauth-authz-req+jwt"  # section 5.10, RFC 9101
+RATE_LIMIT = "120 per minute"
+
+csrf.exempt(bp)
+
+
+def _verifier() -> LocalAuthorizer:
+    return cast(LocalAuthorizer, current_app.extensions["demobank.authorizer"])
+
+
+def _oauth_error(description: str, error: str = "invalid_request", status: int = 400) -> Response:
+    response = jsonify(error=error, error_description=description)
+    response.status_code = status
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/request/<request_id>", methods=["GET", "POST"])
+@limiter.limit(RATE_LIMIT)
+def request_object(request_id: str) -> Response:
+    """The signed request object of `request_uri` (5.10); with POST, re-signed with the
+    wallet's `wallet_nonce` (5.10.1)."""
+    request.max_content_length = MAX_BODY_BYTES
+    verifier = _verifier()
+    row = db.session.get(VerifierRequest, request_id)
+    if row is None or row.response_mode != "direct_post.jwt":
+        abort(404)
+    if not is_open(row, utcnow()) or verifier.withdrawn(row.id):
+        return _oauth_error("the request was answered, cancelled or has expired", status=410)
+    jwt = row.request_object
+    if request.method == "POST":
+        try:
+            posted = request_uri_post_parameters(request.form.to_dict())
+        except (ValueError, PresentationError) as exc:
+            return _oauth_error(str(exc))
+        if posted.wallet_nonce is not None:
+            claims = {**row.request, "wallet_nonce": posted.wallet_nonce}
+            jwt = sign_request_object(verifier.identity, claims=claims, now=utcnow())
+    response = Response(jwt, content_type=REQUEST_OBJECT_TYPE)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/response")
+@limiter.limit(RATE_LIMIT)
+def response_endpoint() -> Response:
+    """Section 8.2: the wallet POSTs its encrypted answer; it is told where to send the
+    person next (the bank's callback with a single-use response code)."""
+    request.max_content_length = MAX_BODY_BYTES
+    try:
+        redirect_uri = receive_direct_post(_verifier(), request.form.to_dict())
+    except ResponseRefused as exc:
+        current_app.logger.info("wallet response refused: %s", exc.description)
+        return _oauth_error(exc.description, exc.error)
+    response = jsonify(redirect_uri=redirect_uri)
+    response.headers["Cache-Control"] = "no-store"
+    return response
