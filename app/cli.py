@@ -1,7 +1,8 @@
-"""`flask demobank ...`: reset, backup, prune and stats for operators."""
+"""`flask demobank ...`: reset, backup, prune, stats and presentation for operators."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -10,9 +11,13 @@ from flask.cli import AppGroup
 
 from .extensions import db
 from .housekeeping import prune, reset_everything
+from .models import PendingAuthRequest
 from .stats import collect, human_bytes
+from .verification import current_authorizer
 
-demobank_cli = AppGroup("demobank", help="Operate Demo Bank: reset, backup, prune, stats.")
+demobank_cli = AppGroup(
+    "demobank", help="Operate Demo Bank: reset, backup, prune, stats, presentation."
+)
 
 
 @demobank_cli.command("reset")
@@ -64,3 +69,27 @@ def stats_command() -> None:
         click.echo(f"verification requests {status}: {count}")
     click.echo(f"activities: {stats.activities}")
     click.echo(f"database size: {human_bytes(stats.database_bytes)}")
+
+
+@demobank_cli.command("presentation")
+@click.argument("request_id")
+def presentation_command(request_id: str) -> None:
+    """Print what the wallet presented for REQUEST_ID (pending_auth_requests.id) as JSON,
+    with everything needed to verify it again independently."""
+    from .verification.local.authorizer import LocalAuthorizer
+    from .verification.local.export import presentation_document
+
+    authorizer = current_authorizer()
+    if not isinstance(authorizer, LocalAuthorizer):
+        raise click.ClickException(
+            "presentations are kept by the bank's own verifier (AUTHORIZER=sandbox or local); "
+            "with Vidos, the authorizer holds them"
+        )
+    request = db.session.get(PendingAuthRequest, request_id)
+    if request is None:
+        raise click.ClickException(f"no verification request {request_id}")
+    try:
+        document = presentation_document(authorizer, request.authorization_id)
+    except LookupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(json.dumps(document, indent=2, ensure_ascii=False))

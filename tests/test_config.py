@@ -295,3 +295,57 @@ def test_startup_warnings_print_once_when_serving(tmp_path):
         timeout=60,
     )
     assert served.stderr.count("admin page password is the development default") == 1
+
+
+# -- the local verifier (AUTHORIZER=local / sandbox) ---------------------------------------
+
+
+def _pem_bundle(path: Path) -> Path:
+    from app.verification.sandbox.pki import sandbox_pki
+
+    path.write_bytes(sandbox_pki("another secret for a test CA of its own").ca_pem)
+    return path
+
+
+def test_local_verifier_needs_its_trust_anchors(tmp_path):
+    with pytest.raises(ConfigError, match="TRUSTED_ISSUER_CA_PATH is required"):
+        settings(AUTHORIZER="local")
+    with pytest.raises(ConfigError, match="TRUSTED_ISSUER_CA_PATH"):
+        settings(AUTHORIZER="local", TRUSTED_ISSUER_CA_PATH=str(tmp_path / "missing.pem"))
+    s = settings(AUTHORIZER="local", TRUSTED_ISSUER_CA_PATH=str(_pem_bundle(tmp_path / "ca.pem")))
+    assert s.local_verifier and not s.demo_wallet and s.dc_api_available
+
+
+def test_verifier_key_and_certificate_come_together(tmp_path):
+    key = tmp_path / "key.pem"
+    key.write_text("x")
+    with pytest.raises(ConfigError, match="VERIFIER_KEY_PATH and VERIFIER_CERT_PATH together"):
+        settings(VERIFIER_KEY_PATH=str(key))
+
+
+def test_production_local_verifier_needs_its_own_identity(tmp_path):
+    env = {**PRODUCTION, "AUTHORIZER": "local"}
+    env["TRUSTED_ISSUER_CA_PATH"] = str(_pem_bundle(tmp_path / "ca.pem"))
+    with pytest.raises(ConfigError, match="VERIFIER_KEY_PATH and VERIFIER_CERT_PATH are required"):
+        settings(**env)
+
+
+def test_the_sandbox_ca_is_trusted_only_with_the_demo_wallet(tmp_path):
+    from app.verification.local.setup import trust_anchors
+    from app.verification.sandbox.pki import sandbox_pki
+
+    bundle = _pem_bundle(tmp_path / "ca.pem")
+    local = settings(AUTHORIZER="local", TRUSTED_ISSUER_CA_PATH=str(bundle), SECRET_KEY="k" * 32)
+    sandbox = settings(AUTHORIZER="sandbox", SECRET_KEY="k" * 32)
+    sandbox_ca = sandbox_pki("k" * 32).ca_certificate
+    assert sandbox_ca not in trust_anchors(local) and len(trust_anchors(local)) == 1
+    assert trust_anchors(sandbox) == [sandbox_ca]
+
+
+def test_a_bad_trust_anchor_file_stops_the_start(tmp_path):
+    from app.verification.local.setup import trust_anchors
+
+    junk = tmp_path / "junk.pem"
+    junk.write_text("not a certificate")
+    with pytest.raises(ConfigError, match="not a PEM file of certificates"):
+        trust_anchors(settings(AUTHORIZER="local", TRUSTED_ISSUER_CA_PATH=str(junk)))
