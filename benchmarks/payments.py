@@ -65,7 +65,9 @@ UNITS = {
 
 
 @contextmanager
-def gunicorn(root: Path, fake_url: str, args: argparse.Namespace) -> Iterator[tuple[str, int]]:
+def gunicorn(
+    root: Path, args: argparse.Namespace, authorizer_env: dict[str, str]
+) -> Iterator[tuple[str, int]]:
     """gunicorn -c gunicorn.conf.py of `root` on a fresh SQLite file; yields (url, pid)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -78,9 +80,7 @@ def gunicorn(root: Path, fake_url: str, args: argparse.Namespace) -> Iterator[tu
         "SECRET_KEY": "benchmark-secret-key-0123456789abcdef",
         "DATABASE_URL": f"sqlite:///{folder / 'bank.db'}",
         "AUTO_MIGRATE": "1",
-        "AUTHORIZER": "vidos",
-        "VIDOS_AUTHORIZER_URL": fake_url,
-        "VIDOS_API_KEY": "benchmark",
+        **authorizer_env,
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
         "LOG_LEVEL": "WARNING",
         "ADMIN_PASSWORD": "benchmark-admin-password",
@@ -186,7 +186,12 @@ def measure(root: Path, args: argparse.Namespace) -> dict[str, Any]:
     fake = FakeVidos(args.validate_spec)
     fake.server.start()
     try:
-        with gunicorn(root, fake.url, args) as (url, master):
+        vidos = {
+            "AUTHORIZER": "vidos",
+            "VIDOS_AUTHORIZER_URL": fake.url,
+            "VIDOS_API_KEY": "benchmark",
+        }
+        with gunicorn(root, args, vidos) as (url, master):
             return drive(url, master, fake, args)
     finally:
         fake.server.stop()

@@ -1,0 +1,177 @@
+"""End-to-end sandbox payments: the bank and its demo wallet on gunicorn, nothing faked.
+
+    .venv/bin/python benchmarks/sandbox_payments.py [--clients 4] [--duration 30]
+        [--save FILE.json] [--baseline FILE.json | --baseline-ref GITREF [--rounds R]]
+
+Each client signs up once with its own custom identity, then pays in a loop the way a
+person on one device does: the send form, the confirmation, the waiting page, the demo
+wallet page (opened from "Open wallet on this device"), Share, and the wallet's redirect
+through /callback to the receipt. Since the real-credentials work, Share issues a signed
+PID, presents it, and the bank verifies it (over HTTP to /oid4vp/response); before it, the
+sandbox moved plain claims through the database. `--baseline-ref` measures both in one
+sitting. Reports payments/s, p50/p95 seconds per payment and server CPU per payment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import itertools
+import math
+import re
+import statistics
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import common
+import httpx
+from payments import CSRF, RUNNING, gunicorn
+
+WALLET_LINK = re.compile(r'href="(https?://[^"]+/sandbox/wallet[^"]*)"')
+UNITS = {
+    "payments_per_s": "1/s",
+    "p50_s_per_payment": "s",
+    "p95_s_per_payment": "s",
+    "server_cpu_ms_per_payment": "ms",
+    "payments": "count",
+    "errors": "count",
+}
+
+
+class Person:
+    """One browser and its demo wallet on the same device."""
+
+    def __init__(self, url: str, number: int) -> None:
+        self.http = httpx.Client(base_url=url, timeout=30)
+        self.identity = {
+            "identity": "custom",
+            "given_name": "Bench",
+            "family_name": f"Client{number}",
+            "birth_date": "1990-01-01",
+            "nationality": "DE",
+            "personal_administrative_number": f"BENCH-{number:04d}",
+            "credential_format": "sd-jwt",
+            "outcome": "valid",
+            "share": "Share",
+        }
+
+    def _post(self, path: str, data: dict[str, str]) -> str:
+        """GET the form page, POST it with its CSRF token; returns the redirect."""
+        page = self.http.get(path)
+        match = CSRF.search(page.text)
+        if page.status_code != 200 or not match:
+            raise RuntimeError(f"GET {path}: {page.status_code}")
+        response = self.http.post(path, data={**data, "csrf_token": match[1]})
+        if response.status_code != 303:
+            raise RuntimeError(f"POST {path}: {response.status_code}")
+        return response.headers["location"]
+
+    def _through_the_wallet(self, waiting_path: str) -> str:
+        """Open the demo wallet from the waiting page and share; where the bank lands."""
+        found = WALLET_LINK.search(self.http.get(waiting_path).text)
+        if not found:
+            raise RuntimeError("no demo wallet link on the waiting page")
+        wallet = httpx.URL(html.unescape(found[1]))
+        callback = self._post(wallet.raw_path.decode(), self.identity)
+        landing = self.http.get(callback)
+        if landing.status_code != 303:
+            raise RuntimeError(f"callback answered {landing.status_code}")
+        return landing.headers["location"]
+
+    def signup(self) -> None:
+        waiting = self._post("/signup", {"mode": "direct_post", "credential_format": "sd-jwt"})
+        if self._through_the_wallet(waiting) != "/profile?welcome=1":
+            raise RuntimeError("sign-up did not land on the profile")
+
+    def pay(self) -> float:
+        started = time.perf_counter()
+        form = {"recipient": "Bench Shop", "amount": "1.00", "reference": "benchmark"}
+        waiting = self._post(self._post("/send", form), {})
+        receipt = self._through_the_wallet(waiting)
+        if not receipt.startswith("/send/success/") or self.http.get(receipt).status_code != 200:
+            raise RuntimeError(f"payment ended on {receipt}")
+        return time.perf_counter() - started
+
+
+def drive(url: str, master: int, args: argparse.Namespace) -> dict[str, Any]:
+    people = [Person(url, i) for i in range(args.clients)]
+    ready, go = threading.Barrier(args.clients + 1, timeout=180), threading.Event()
+    done: list[float] = []
+    errors: list[str] = []
+    deadline = [math.inf]
+
+    def client(person: Person) -> None:
+        try:
+            person.signup()
+            person.pay()  # warm-up, not measured
+        except Exception as exc:
+            errors.append(f"warm-up: {exc}")
+        ready.wait()
+        go.wait()
+        for _ in range(args.payments) if args.payments else itertools.count():
+            if time.monotonic() >= deadline[0] or len(errors) > 20:
+                break
+            try:
+                done.append(person.pay())
+            except Exception as exc:
+                errors.append(str(exc))
+                time.sleep(0.5)
+
+    threads = [threading.Thread(target=client, args=(p,), daemon=True) for p in people]
+    for thread in threads:
+        thread.start()
+    ready.wait()
+    workers = common.children(master)
+    cpu_before = common.cpu_seconds([master, *workers])
+    started = time.monotonic()
+    deadline[0] = started + (args.timeout if args.payments else args.duration)
+    go.set()
+    for thread in threads:
+        thread.join(max(1.0, deadline[0] + 90 - time.monotonic()))
+    wall = time.monotonic() - started
+    cpu_after = common.cpu_seconds([master, *workers])
+    for person in people:
+        person.http.close()
+    for message in errors[:5]:
+        print(f"  ! {message}")
+    n, seconds = max(1, len(done)), sorted(done) or [0.0]
+    server_cpu = sum(cpu_after[p] - cpu_before[p] for p in cpu_before if p in cpu_after)
+    print(f"  {len(workers)} workers, {len(done)} payments in {wall:.1f} s")
+    return {
+        "payments_per_s": len(done) / wall,
+        "p50_s_per_payment": statistics.median(seconds),
+        "p95_s_per_payment": seconds[math.ceil(0.95 * len(seconds)) - 1],
+        "server_cpu_ms_per_payment": 1000 * server_cpu / n,
+        "payments": len(done),
+        "errors": len(errors),
+    }
+
+
+def run(root: Path, code: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
+    print(f"measuring {code['commit']} ({root}) ...", flush=True)
+    with gunicorn(root, args, {"AUTHORIZER": "sandbox"}) as (url, master):
+        figures = drive(url, master, args)
+    settings = {name: getattr(args, name) for name in ("clients", "duration", "payments")}
+    return common.result("sandbox_payments", code, settings, figures, UNITS)
+
+
+def main() -> None:
+    common.unshadow()
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--duration", type=float, default=30.0, help="seconds of payments")
+    parser.add_argument("--payments", type=int, help="payments per client instead of --duration")
+    parser.add_argument("--workers", type=int, help="WEB_CONCURRENCY (default: gunicorn.conf.py)")
+    parser.add_argument("--threads", type=int, help="GUNICORN_THREADS (default: gunicorn.conf.py)")
+    common.add_options(parser, timeout=900)
+    args = parser.parse_args()
+    common.watchdog(args.timeout, lambda: [common.stop_group(p) for p in list(RUNNING)])
+    ours, baseline = common.measure_sides(args, lambda root, code: run(root, code, args))
+    title = f"sandbox payments end to end: {args.clients} clients, the demo wallet on one device"
+    common.report(args, title, ours, baseline)
+
+
+if __name__ == "__main__":
+    main()
