@@ -7,7 +7,6 @@ import os
 import re
 import socket
 from dataclasses import dataclass
-from html import unescape as html_unescape
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -86,7 +85,7 @@ def csrf_token(client: FlaskClient, path: str) -> str:
 
 
 
-WALLET_RE = re.compile(r'href="(http://localhost/sandbox/wallet\?[^"]+)"')
+WALLET_RE = re.compile(r'href="(http://localhost/sandbox/wallet/[0-9a-f-]+)"')
 REQUEST_ID_RE = re.compile(r"/auth/([0-9a-f-]{36})")
 
 
@@ -123,7 +122,14 @@ class Browser:
         html = self.get(f"/auth/{request_id}").get_data(as_text=True)
         match = WALLET_RE.search(html)
         assert match, html[:3000]
-        return html_unescape(match.group(1))
+        return self.demo_wallet_page(match.group(1))
+
+    def demo_wallet_page(self, short_link: str) -> str:
+        """Where the waiting page's short link leads: the demo wallet with the request's
+        client_id and request_uri."""
+        response = self.get(short_link)
+        assert response.status_code == 303, response.status_code
+        return str(response.headers["Location"])
 
     def wallet_answer(self, wallet_url: str, **choices: str) -> TestResponse:
         """Answer the demo wallet; returns the redirect to /callback (not followed)."""

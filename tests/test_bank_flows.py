@@ -95,9 +95,7 @@ def test_waiting_page(browser, client):
     size = int(re.search(r'<svg width="(\d+)"', page).group(1))
     assert size >= 200
     assert re.search(
-        r'href="http://localhost/sandbox/wallet\?client_id=x509_hash%3A[^"]+"[^>]*>'
-        r"Open wallet on this device",
-        page,
+        r'href="http://localhost/sandbox/wallet/[0-9a-f-]+"[^>]*>Open wallet on this device', page
     )
     assert '<noscript><meta http-equiv="refresh" content="3"></noscript>' in page
     assert "js/waiting.js" in page

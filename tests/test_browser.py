@@ -44,8 +44,7 @@ def test_a_customer_journey(page, live_server):
     box = qr.bounding_box()
     assert box is not None and box["width"] >= 200
     wallet_url = wallet_link(page)
-    # the demo wallet gets the OpenID4VP request: client id and request URI (5.10)
-    assert wallet_url.startswith(f"{live_server}/sandbox/wallet?client_id=x509_hash%3A")
+    assert wallet_url.startswith(f"{live_server}/sandbox/wallet/")
     wallet = page.context.new_page()
     wallet.goto(wallet_url)
     assert wallet.get_by_label("Identity").input_value() == "erika"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import re
 
 import httpx
@@ -36,10 +35,10 @@ def test_signup_and_payment_across_workers(gunicorn_url):
         started = post(browser, "/signup", {"mode": "direct_post", "credential_format": "any"})
         assert started.status_code == 303
         waiting = browser.get(started.headers["location"]).text
-        wallet = html.unescape(
-            re.search(r'href="(http://127\.0\.0\.1:\d+/sandbox/wallet\?[^"]+)"', waiting).group(1)
-        )
-        path = wallet.removeprefix(gunicorn_url)
+        wallet = re.search(
+            r'href="(http://127\.0\.0\.1:\d+/sandbox/wallet/[0-9a-f-]+)"', waiting
+        ).group(1)
+        path = browser.get(wallet.removeprefix(gunicorn_url)).headers["location"]
         shared = post(
             browser,
             path,
@@ -59,9 +58,10 @@ def test_signup_and_payment_across_workers(gunicorn_url):
         confirm = post(browser, "/send/confirm", {})
         request_id = confirm.headers["location"].rsplit("/", 1)[-1]
         waiting = browser.get(f"/auth/{request_id}").text
-        wallet = html.unescape(
-            re.search(r'href="http://127\.0\.0\.1:\d+(/sandbox/wallet\?[^"]+)"', waiting).group(1)
-        )
+        wallet = re.search(
+            r'href="http://127\.0\.0\.1:\d+(/sandbox/wallet/[0-9a-f-]+)"', waiting
+        ).group(1)
+        wallet = browser.get(wallet).headers["location"]
         shared = post(
             browser,
             wallet,

@@ -27,13 +27,14 @@ def create(app, flow="signup", formats=("sd-jwt", "mdoc"), transaction=None):
         return current_authorizer().create_authorization(request)
 
 
-def wallet_path(url):
-    parts = urlsplit(url)
+def wallet_path(client, short_link):
+    """The demo wallet page the waiting page's short link redirects to."""
+    parts = urlsplit(client.get(short_link).headers["Location"])
     return f"{parts.path}?{parts.query}"
 
 
 def answer(client, url, **data):
-    path = wallet_path(url)
+    path = wallet_path(client, url)
     token = csrf_token(client, path)
     form = {"identity": "erika", "outcome": "valid", "share": "Share", "csrf_token": token, **data}
     if "decline" in data:
@@ -47,7 +48,10 @@ def answer(client, url, **data):
 
 def test_authorize_url_points_at_the_demo_wallet(app):
     created = create(app)
-    parts = urlsplit(created.authorize_url)
+    assert created.authorize_url == f"http://localhost/sandbox/wallet/{created.authorization_id}"
+    with app.test_client() as client:
+        resolved = client.get(created.authorize_url).headers["Location"]
+    parts = urlsplit(resolved)
     assert parts.netloc == "localhost" and parts.path == "/sandbox/wallet"
     query = parse_qs(parts.query)
     assert query["client_id"][0].startswith("x509_hash:")
@@ -58,7 +62,7 @@ def test_authorize_url_points_at_the_demo_wallet(app):
 
 def test_wallet_page_shows_the_request(app, client):
     created = create(app, "signup", ("sd-jwt", "mdoc"))
-    page = client.get(created.authorize_url).get_data(as_text=True)
+    page = client.get(created.authorize_url, follow_redirects=True).get_data(as_text=True)
     assert "Demo Bank" in page and "Simulator" in page
     assert "Verify your identity for signup" in page
     assert "Personal administrative number" in page and "Portrait" in page
@@ -83,7 +87,7 @@ def test_wallet_page_decodes_transaction_details(app, client):
             "transaction_id": "t",
         },
     )
-    page = client.get(created.authorize_url).get_data(as_text=True)
+    page = client.get(created.authorize_url, follow_redirects=True).get_data(as_text=True)
     assert "Pay €45.00 to Maria Garcia" in page
     assert "Demo Bank - Secure Payment Authorization" in page
 
@@ -151,7 +155,7 @@ def test_custom_identity(app, client):
 
 def test_custom_identity_needs_its_fields(app, client):
     created = create(app, "signup", ("sd-jwt",))
-    path = wallet_path(created.authorize_url)
+    path = wallet_path(client, created.authorize_url)
     token = csrf_token(client, path)
     response = client.post(
         path, data={"identity": "custom", "outcome": "valid", "share": "Share", "csrf_token": token}
@@ -190,7 +194,7 @@ def test_simulated_failures(app, client, outcome, error_type, title):
 @pytest.mark.parametrize("fmt", ["sd-jwt", "mdoc"])
 def test_a_replayed_answer_is_refused_and_the_request_stays_open(app, client, fmt):
     created = create(app)
-    path = wallet_path(created.authorize_url)
+    path = wallet_path(client, created.authorize_url)
     form = {
         "identity": "erika",
         "outcome": "replayed",
@@ -212,7 +216,7 @@ def test_a_replayed_answer_is_refused_and_the_request_stays_open(app, client, fm
 def test_answered_request_is_closed(app, client):
     created = create(app)
     answer(client, created.authorize_url)
-    page = client.get(created.authorize_url).get_data(as_text=True)
+    page = client.get(created.authorize_url, follow_redirects=True).get_data(as_text=True)
     assert "This request is closed" in page
 
 
@@ -226,7 +230,8 @@ def test_expiry(app, client):
         assert current_authorizer().get_status(created.authorization_id).status == "expired"
         with pytest.raises(AuthorizerRefused):
             current_authorizer().get_claims(created.authorization_id)
-    assert "This request is closed" in client.get(created.authorize_url).get_data(as_text=True)
+    page = client.get(created.authorize_url, follow_redirects=True).get_data(as_text=True)
+    assert "This request is closed" in page
 
 
 def test_expired_response_code_is_refused(app, client):
@@ -251,6 +256,7 @@ def test_sandbox_offers_no_browser_wallet(client):
 
 def test_unknown_wallet_page_is_404(client):
     assert client.get("/sandbox/wallet/does-not-exist", follow_redirects=True).status_code == 404
+    assert client.get("/sandbox/wallet").status_code == 404
 
 
 def test_sandbox_notice_on_every_page(client):

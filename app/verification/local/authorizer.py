@@ -130,18 +130,22 @@ class LocalAuthorizer:
             return CreatedAuthorization(
                 authorization_id=request_id, dc_api_request=dc_api_request(request_object)
             )
-        return CreatedAuthorization(
-            authorization_id=request_id, authorize_url=self.wallet_link(request_id)
-        )
-
-    def wallet_link(self, request_id: str) -> str:
-        """What the QR code and "Open wallet on this device" carry (section 5.10)."""
-        client_id = self.identity.client_id
-        request_uri = self.settings.request_uri(request_id)
         if self.settings.demo_wallet:
-            query = urlencode({"client_id": client_id, "request_uri": request_uri})
-            return f"{self.settings.public_base_url}/sandbox/wallet?{query}"
-        return authorization_link(client_id=client_id, request_uri=request_uri)
+            # A short link that redirects to demo_wallet_link: a small QR code to scan.
+            link = f"{self.settings.public_base_url}/sandbox/wallet/{request_id}"
+        else:
+            link = authorization_link(
+                client_id=self.identity.client_id,
+                request_uri=self.settings.request_uri(request_id),
+            )
+        return CreatedAuthorization(authorization_id=request_id, authorize_url=link)
+
+    def demo_wallet_link(self, request_id: str) -> str:
+        """The demo wallet's page for a request: what a phone wallet gets from an
+        `openid4vp://?client_id=...&request_uri=...` link (section 5.10)."""
+        request_uri = self.settings.request_uri(request_id)
+        query = urlencode({"client_id": self.identity.client_id, "request_uri": request_uri})
+        return f"{self.settings.public_base_url}/sandbox/wallet?{query}"
 
     def _row(self, authorization_id: str) -> VerifierRequest:
         row = db.session.get(VerifierRequest, authorization_id)

@@ -170,9 +170,10 @@ def _transaction_summary(request: WalletRequest) -> str | None:
 
 @bp.route("/wallet/<authorization_id>")
 def wallet_by_id(authorization_id: str) -> Response:
-    """Links made before the demo wallet spoke OpenID4VP: the same request, by its URI."""
+    """The short link of the QR code and "Open wallet on this device": the wallet's page
+    for the request's client id and request URI."""
     authorizer = current_app.extensions["demobank.authorizer"]
-    return redirect(authorizer.wallet_link(authorization_id), 303)
+    return redirect(authorizer.demo_wallet_link(authorization_id), 303)
 
 
 @bp.route("/wallet", methods=["GET", "POST"])
