@@ -188,7 +188,7 @@ class Request:
 
     def query_id(self, fmt: str) -> str:
         queries = self.claims["dcql_query"]["credentials"]
-        return next(q["id"] for q in queries if q["format"] == QUERY_FORMATS[fmt])
+        return next(str(q["id"]) for q in queries if q["format"] == QUERY_FORMATS[fmt])
 
     def claim_paths(self, fmt: str) -> list[list[Any]]:
         queries = self.claims["dcql_query"]["credentials"]
@@ -249,10 +249,10 @@ class Wallet:
     ) -> dict[str, list[str]]:
         """{query id: [presentation]} of Erika's PID in `fmt`, honest unless told otherwise."""
         now = datetime.now(UTC)
-        issued_at, valid_for = (now - timedelta(days=3), timedelta(days=1)) if expired else (
-            now - timedelta(minutes=1),
-            timedelta(days=30),
-        )
+        if expired:  # valid for a day, two days ago
+            issued_at, valid_for = now - timedelta(days=3), timedelta(days=1)
+        else:
+            issued_at, valid_for = now - timedelta(minutes=1), timedelta(days=30)
         signer = issuer or self.provider.issuer
         paths = [p for p in request.claim_paths(fmt) if p[-1] not in withhold]
         if fmt == "sd-jwt":
@@ -413,9 +413,7 @@ def test_the_request_object_carries_every_required_parameter(
     assert claims["response_uri"] == f"{BASE_URL}/oid4vp/response"
     assert "redirect_uri" not in claims
     assert len(claims["nonce"]) >= 22 and len(claims["state"]) >= 22
-    assert {q["format"] for q in claims["dcql_query"]["credentials"]} == set(
-        QUERY_FORMATS.values()
-    )
+    assert {q["format"] for q in claims["dcql_query"]["credentials"]} == set(QUERY_FORMATS.values())
     assert claims["aud"] == "https://self-issued.me/v2"
     assert claims["iat"] <= datetime.now(UTC).timestamp() < claims["exp"]
     assert "transaction_data" not in claims  # signup confirms no transaction
@@ -496,9 +494,7 @@ def test_signup_completes_with_the_providers_pid(
 
 
 @pytest.mark.parametrize("fmt", ["sd-jwt", "mdoc"])
-def test_signin_completes_with_the_providers_pid(
-    member: Browser, wallet: Wallet, fmt: str
-) -> None:
+def test_signin_completes_with_the_providers_pid(member: Browser, wallet: Wallet, fmt: str) -> None:
     member.post_form("/signout", {}, token_page="/dashboard")
     request_id = member.start("/signin", {"mode": "direct_post", "credential_format": "any"})
     request = wallet.fetch(wallet_link(member, request_id))
@@ -552,9 +548,7 @@ def _dc_api_request(app: Flask) -> tuple[str, dict[str, Any]]:
 def _dc_api_answer(wallet: Wallet, request_id: str, claims: dict[str, Any], fmt: str) -> str:
     request = Request(request_id, claims, {}, "")
     transcript = dc_api_session_transcript(BASE_URL, claims["nonce"], jwk_thumbprint(request.jwk))
-    vp_token = wallet.vp_token(
-        request, fmt, audience=f"origin:{BASE_URL}", transcript=transcript
-    )
+    vp_token = wallet.vp_token(request, fmt, audience=f"origin:{BASE_URL}", transcript=transcript)
     return wallet.encrypt(request, {"vp_token": vp_token})
 
 
