@@ -124,7 +124,14 @@ def _before_request() -> Response | None:
 
 
 def _refuse_control_characters() -> Response | None:
-    """NUL and control characters never reach a query (PostgreSQL refuses NUL in text)."""
+    """NUL and control characters never reach a query (PostgreSQL refuses NUL in text).
+
+    A view may allow less than MAX_CONTENT_LENGTH with a `max_content_length` attribute;
+    it applies here, before the form is first read."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    limit = getattr(view, "max_content_length", None)
+    if isinstance(limit, int):
+        request.max_content_length = limit
     values = [request.path, *request.args.values()]
     if request.form:
         values.extend(request.form.values())

@@ -112,7 +112,7 @@ def test_signup_creates_the_account_and_signs_in(app, browser, client, formats, 
     page = client.get("/profile?welcome=1").get_data(as_text=True)
     assert "Welcome to Demo Bank" in page and "Erika Mustermann" in page
     assert "•••• 1093" in page and "DE-7781" not in page
-    assert 'src="data:image/png;base64,' in page
+    assert 'src="data:image/jpeg;base64,' in page
     account = user(app)
     assert account.nationality == "DE" and account.birth_date == "1984-08-12"
     assert account.document_number == "T22000129"

@@ -125,6 +125,8 @@ def share_in_new_tab(page: Any, expect_text: str | None = None, **choices: str) 
     share; returns the wallet tab (it follows the bank's redirect after the answer)."""
     wallet = page.context.new_page()
     wallet.goto(wallet_link(page))
+    # the link leads to the OpenID4VP request: client id and request URI (5.10)
+    assert re.search(r"/sandbox/wallet\?client_id=x509_hash%3A.+&request_uri=", wallet.url)
     if expect_text:
         wallet.get_by_text(expect_text).wait_for()
     for label, value in choices.items():
@@ -157,7 +159,7 @@ def test_the_journey_on_two_workers(pages, base_url):
     page.get_by_role("main").get_by_role("link", name="Create account").click()
     page.get_by_role("button", name="Sign up with EUDI Wallet").click()
     on_waiting_page(page)
-    assert wallet_link(page).startswith(f"{base_url}/sandbox/wallet?client_id=x509_hash%3A")
+    assert wallet_link(page).startswith(f"{base_url}/sandbox/wallet/")
     wallet = share_in_new_tab(page)
     page.wait_for_url(WELCOME)
     page.get_by_text("Welcome to Demo Bank").wait_for()

@@ -214,7 +214,8 @@ def test_honest_answers_verify(identity, kind, offered, fmt, dc_api):
         assert claims.nationality == identity.nationalities
         assert claims.document_number == (identity.document_number or None)
         if identity.look is not None:
-            assert claims.portrait is not None and claims.portrait.startswith("data:image/png")
+            assert claims.portrait is not None
+            assert claims.portrait.startswith("data:image/jpeg;base64,/9j/")
         else:
             assert claims.portrait is None
 
@@ -356,7 +357,7 @@ def test_sd_jwt_pid_follows_rulebook_4_1_1():
         "formatted": "Heidestraße 17, 51147 Köln, DE",
     }
     assert claims["date_of_issuance"] == "2025-01-15"
-    assert claims["picture"].startswith("data:image/png;base64,iVBOR")
+    assert claims["picture"].startswith("data:image/jpeg;base64,/9j/")  # a JPEG (rulebook 2.2)
     assert claims["email"] == erika.email and claims["phone_number"] == erika.phone
     assert claims["sex"] == 2 and claims["age_equal_or_over"] == {"18": True}
 
@@ -369,7 +370,7 @@ def test_mdoc_pid_follows_rulebook_3_1_2():
     assert elements["nationality"] == ["DE"]  # an array even for one (3.1.3)
     assert elements["place_of_birth"] == {"locality": "Berlin", "country": "DE"}
     assert elements["resident_street"] == "Heidestraße 17"  # with the house number (2.3)
-    assert elements["portrait"].startswith(b"\x89PNG")
+    assert elements["portrait"].startswith(b"\xff\xd8\xff")  # JPEG bytes (rulebook 2.2)
     assert not [name for name in elements if name.startswith("age_")]
     assert "resident_house_number" not in elements and "birth_place" not in elements
     assert "place_of_birth" in elements

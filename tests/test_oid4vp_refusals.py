@@ -149,6 +149,10 @@ def _unencrypted_vp_token(wallet: Wallet, request: Request) -> TestResponse:
     return wallet.post({"vp_token": json.dumps(payload["vp_token"]), "state": request.state})
 
 
+def _not_a_jwe(wallet: Wallet, request: Request) -> TestResponse:
+    return wallet.post({"response": "not.a.jwe.at.all"})
+
+
 def _kb_jwt_for_another_nonce(wallet: Wallet, request: Request) -> TestResponse:
     return wallet.present(request, "sd-jwt", nonce="a-nonce-of-another-request")
 
@@ -179,6 +183,7 @@ REFUSED_ANSWERS: dict[str, Callable[[Wallet, Request], TestResponse]] = {
     "unknown-kid": _unknown_kid,
     "encrypted-to-another-key": _encrypted_to_another_key,
     "tampered-ciphertext": _tampered_ciphertext,
+    "not-a-jwe": _not_a_jwe,
     "unencrypted-vp-token": _unencrypted_vp_token,
     "kb-jwt-wrong-nonce": _kb_jwt_for_another_nonce,
     "kb-jwt-wrong-aud": _kb_jwt_for_another_audience,
@@ -252,6 +257,15 @@ def test_a_body_of_megabytes_is_refused(local_app: Flask, browser: Browser, wall
     assert_untouched(local_app, browser, request)
     follow(browser, wallet.present(request))
     assert browser.status(request.flow_id)["status"] == "authorized"
+
+
+def test_a_body_just_over_one_megabyte_is_refused_unread(
+    local_app: Flask, browser: Browser, wallet: Wallet
+) -> None:
+    request = start_signup(browser, wallet)
+    answer = wallet.post({"response": "A" * (ONE_MEGABYTE + 1)})
+    assert answer.status_code == 413  # the endpoint's own limit, under the app's 2 MB
+    assert_untouched(local_app, browser, request)
 
 
 def test_an_empty_or_unknown_form_is_refused(browser: Browser, wallet: Wallet) -> None:

@@ -3,6 +3,7 @@ every answer goes over OpenID4VP to /oid4vp/request and /oid4vp/response."""
 
 from __future__ import annotations
 
+import base64
 import re
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
@@ -110,7 +111,7 @@ def test_share_cycle_with_each_format(app, client, fmt, identity, expected):
         claims = authorizer.get_claims(created.authorization_id)
         for key, value in expected.items():
             assert getattr(claims, key) == value
-        assert claims.portrait.startswith("data:image/png;base64,")
+        assert claims.portrait.startswith("data:image/jpeg;base64,/9j/")  # a JPEG (rulebook 2.2)
         row = db.session.get(VerifierRequest, created.authorization_id)
         shape = row.credentials[0]
         assert shape["format"] == ("mso_mdoc" if fmt == "mdoc" else "dc+sd-jwt")
@@ -261,3 +262,23 @@ def test_unknown_wallet_page_is_404(client):
 
 def test_sandbox_notice_on_every_page(client):
     assert "Sandbox: identities are simulated" in client.get("/").get_data(as_text=True)
+
+
+def test_the_sandbox_ca_is_served_for_anyone_who_re_verifies(app, client):
+    from cryptography import x509
+
+    from app.verification.sandbox.pki import CA_NAME, sandbox_pki
+
+    response = client.get("/sandbox/trust/issuer-ca.pem")
+    assert response.status_code == 200 and response.mimetype == "application/x-pem-file"
+    certificate = x509.load_pem_x509_certificate(response.data)
+    assert CA_NAME in certificate.subject.rfc4514_string()
+    assert certificate == sandbox_pki(app.config["SECRET_KEY"]).ca_certificate
+
+
+def test_every_built_in_identity_has_a_jpeg_portrait():
+    from app.verification.sandbox.portraits import portrait_jpeg_base64
+
+    for identity in BUILT_IN_IDENTITIES:
+        jpeg = base64.b64decode(portrait_jpeg_base64(identity.key))
+        assert jpeg.startswith(b"\xff\xd8\xff") and jpeg.endswith(b"\xff\xd9")

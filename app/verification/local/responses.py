@@ -184,7 +184,10 @@ def receive_direct_post(verifier: LocalAuthorizer, form: Mapping[str, str]) -> s
         row = _open_row(verifier, _find(VerifierRequest.state, token.state), now)
         response: AuthorizationResponse | AuthorizationErrorResponse = token
     else:
-        kid = jwe_key_id(token)
+        try:
+            kid = jwe_key_id(token)
+        except OpenID4VPError as exc:
+            raise ResponseRefused(exc.detail) from None
         row = _open_row(verifier, _find(VerifierRequest.encryption_kid, kid) if kid else None, now)
         if row.response_mode != "direct_post.jwt":
             raise ResponseRefused("this request is answered over the Digital Credentials API")

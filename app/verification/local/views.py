@@ -6,7 +6,8 @@ client address and refuses bodies over 1 MB before reading them.
 
 from __future__ import annotations
 
-from typing import cast
+from collections.abc import Callable
+from typing import TypeVar, cast
 
 from flask import abort, current_app, jsonify, request
 from werkzeug.wrappers import Response
@@ -25,6 +26,14 @@ REQUEST_OBJECT_TYPE = "application/oauth-authz-req+jwt"  # section 5.10, RFC 910
 RATE_LIMIT = "120 per minute"
 
 csrf.exempt(bp)
+View = TypeVar("View", bound=Callable[..., Response])
+
+
+def _small_bodies(view: View) -> View:
+    """Bodies over MAX_BODY_BYTES are refused (413) before anything reads them: the app's
+    request hook applies a view's `max_content_length` first."""
+    view.max_content_length = MAX_BODY_BYTES  # type: ignore[attr-defined]
+    return view
 
 
 def _verifier() -> LocalAuthorizer:
@@ -40,10 +49,10 @@ def _oauth_error(description: str, error: str = "invalid_request", status: int =
 
 @bp.route("/request/<request_id>", methods=["GET", "POST"])
 @limiter.limit(RATE_LIMIT)
+@_small_bodies
 def request_object(request_id: str) -> Response:
     """The signed request object of `request_uri` (5.10); with POST, re-signed with the
     wallet's `wallet_nonce` (5.10.1)."""
-    request.max_content_length = MAX_BODY_BYTES
     verifier = _verifier()
     row = db.session.get(VerifierRequest, request_id)
     if row is None or row.response_mode != "direct_post.jwt":
@@ -66,10 +75,10 @@ def request_object(request_id: str) -> Response:
 
 @bp.post("/response")
 @limiter.limit(RATE_LIMIT)
+@_small_bodies
 def response_endpoint() -> Response:
     """Section 8.2: the wallet POSTs its encrypted answer; it is told where to send the
     person next (the bank's callback with a single-use response code)."""
-    request.max_content_length = MAX_BODY_BYTES
     try:
         redirect_uri = receive_direct_post(_verifier(), request.form.to_dict())
     except ResponseRefused as exc:

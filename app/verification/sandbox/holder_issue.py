@@ -11,8 +11,8 @@ PID Rulebook v1.7 says, bound to the identity's device key, for the demo wallet 
   the house number, 2.3); dates as full-date (`datetime.date`), `nationality` always an
   array (3.1.3), `place_of_birth` a map (3.1.4), the portrait as bytes.
 
-The portrait is the identity's generated PNG (portraits.py): the rulebook asks for a JPEG
-(2.2, 4.1.1), but making one needs an image library the project does not depend on.
+The portrait is the identity's JPEG (rulebook 2.2; portraits.py): bytes in the mdoc, a
+`data:image/jpeg` URL in the SD-JWT VC (4.1.1).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from .pki import Signer
 from .sdjwt_pid import issue_sd_jwt_vc
 
 VALID_FOR = timedelta(days=365)  # the technical validity of an issued PID
-PORTRAIT_MEDIA_TYPE = "image/png"
+PORTRAIT_MEDIA_TYPE = "image/jpeg"
 _MDOC_DATES = frozenset({"birth_date", "issuance_date", "expiry_date"})  # full-date (3.1.2)
 
 

@@ -1,4 +1,4 @@
-"""Test PIDs of the demo wallet, and how each credential format shapes their claims."""
+"""Test PIDs of the demo wallet: the built-in identities and their attribute values."""
 
 from __future__ import annotations
 
@@ -6,9 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from ...schemas import CredentialFormat
-from ..pid import MDOC_NAMESPACE, PID_ATTRIBUTES
-from .portraits import Look, portrait_base64, portrait_svg
+from .portraits import Look, portrait_jpeg_base64, portrait_svg
 
 
 @dataclass(frozen=True)
@@ -92,52 +90,9 @@ class TestIdentity:
             }
         if self.sex:
             values["sex"] = self.sex
-        if self.look is not None:
-            values["portrait"] = portrait_base64(self.look)
+        if portrait := portrait_jpeg_base64(self.key):
+            values["portrait"] = portrait
         return values
-
-    def disclose(self, attribute_ids: list[str], fmt: CredentialFormat) -> dict[str, Any]:
-        """The claims a wallet would disclose for these attributes, shaped like `fmt`."""
-        values = self.attribute_values()
-        claims: dict[str, Any] = {}
-        for attribute_id in attribute_ids:
-            if attribute_id not in values:
-                continue
-            value = values[attribute_id]
-            attribute = PID_ATTRIBUTES[attribute_id]
-            if fmt == "sd-jwt":
-                if attribute_id == "portrait":
-                    value = f"data:image/png;base64,{value}"
-                _set_path(claims, attribute.sd_jwt_path, value)
-            elif attribute.mdoc_path is not None:
-                if attribute_id == "nationality" and len(value) == 1:
-                    value = value[0]  # some mdoc issuers send one nationality as a string
-                _set_path(claims, attribute.mdoc_path, value)
-        return claims
-
-
-def _set_path(target: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
-    node = target
-    for key in path[:-1]:
-        node = node.setdefault(key, {})
-    node[path[-1]] = value
-
-
-def credential_envelope(fmt: CredentialFormat, claims: dict[str, Any]) -> dict[str, Any]:
-    """One entry of the `credentials` answer of the spec."""
-    if fmt == "sd-jwt":
-        return {
-            "path": ["pid_sd_jwt", 0],
-            "format": "dc+sd-jwt",
-            "credentialType": "urn:eudi:pid:1",
-            "claims": claims,
-        }
-    return {
-        "path": ["pid_mdoc", 0],
-        "format": "mso_mdoc",
-        "credentialType": MDOC_NAMESPACE,
-        "claims": claims,
-    }
 
 
 BUILT_IN_IDENTITIES: tuple[TestIdentity, ...] = (

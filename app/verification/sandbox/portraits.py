@@ -1,5 +1,7 @@
-"""Generated portraits for the sandbox identities: an SVG to show, a PNG to share
-(a PID portrait is JPEG or PNG). Nothing is fetched from the network."""
+"""Portraits of the sandbox identities: an SVG to show, and the JPEG their PIDs carry (PID
+rulebook v1.7 section 2.2: the portrait is a JPEG). The JPEGs in `portraits_jpeg/` were
+made once from `portrait_png` (the same drawing as the SVG) with an image library the
+project does not depend on; nothing is fetched from the network."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import struct
 import zlib
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 SIZE = 96
 Colour = tuple[int, int, int]
@@ -63,8 +66,14 @@ def portrait_png(look: Look) -> bytes:
     return _png(SIZE, SIZE, rows)
 
 
-def portrait_base64(look: Look) -> str:
-    return base64.b64encode(portrait_png(look)).decode()
+JPEG_FOLDER = Path(__file__).with_name("portraits_jpeg")
+
+
+@lru_cache(maxsize=16)
+def portrait_jpeg_base64(identity_key: str) -> str | None:
+    """The identity's JPEG portrait, base64, or None when it has none."""
+    path = JPEG_FOLDER / f"{identity_key}.jpg"
+    return base64.b64encode(path.read_bytes()).decode() if path.is_file() else None
 
 
 def portrait_svg(look: Look) -> str:
