@@ -9,12 +9,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
+from .config_values import (
+    ConfigError as ConfigError,  # raised by load_settings; importable from here
+)
+from .config_values import (
+    data_folder,
+    database_url,
+    flag,
+    http_url,
+    optional_file,
+    positive_int,
+    rate_limit,
+    verifier_paths,
+    whole_number,
+)
 from .dev_defaults import default_public_base_url, persistent_secret_key
 from .money import euros_to_cents
 
@@ -69,10 +80,6 @@ ENVIRONMENT_VARIABLES = frozenset(
         "TRUSTED_ISSUER_CA_PATH",
     }
 )
-
-
-class ConfigError(Exception):
-    """A configuration value is missing or wrong; the message names the variable."""
 
 
 @dataclass(frozen=True)
@@ -156,97 +163,6 @@ class Settings:
         }
 
 
-def _flag(name: str, raw: str) -> bool:
-    value = raw.strip().lower()
-    if value in ("1", "true", "yes", "on"):
-        return True
-    if value in ("0", "false", "no", "off"):
-        return False
-    raise ConfigError(f"{name} must be 1 or 0, got {raw!r}")
-
-
-def _whole_number(name: str, raw: str, minimum: int) -> int:
-    try:
-        if not raw.strip().isascii():
-            raise ValueError(raw)
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
-    if value < minimum:
-        raise ConfigError(f"{name} must be at least {minimum}, got {raw!r}")
-    return value
-
-
-def _positive_int(name: str, raw: str) -> int:
-    return _whole_number(name, raw, minimum=1)
-
-
-def _http_url(name: str, raw: str) -> str:
-    parts = urlsplit(raw)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigError(f"{name} must be an http:// or https:// URL, got {raw!r}")
-    return raw.rstrip("/")
-
-
-def _rate_limit(name: str, raw: str) -> str:
-    from limits import parse_many
-
-    try:
-        parse_many(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a rate like '20 per minute', got {raw!r}") from None
-    return raw
-
-
-def masked_url(url: str) -> str:
-    """A database URL fit for a message: its password replaced by ***."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except (ArgumentError, ValueError):
-        return "(a value that is not a URL)" if "@" in url else url
-
-
-def _data_folder(env: Mapping[str, str]) -> Path:
-    return Path(env.get("DATABASE_PATH", "./data/demobank.db")).expanduser().resolve().parent
-
-
-def _database_url(env: Mapping[str, str]) -> str:
-    url = env.get("DATABASE_URL", "").strip()
-    if url:
-        if not url.startswith(("sqlite:", "postgresql")):
-            raise ConfigError(
-                "DATABASE_URL must be a sqlite:// or postgresql+psycopg:// URL, "
-                f"got {masked_url(url)!r}"
-            )
-        if url.startswith(("postgresql://", "postgres://")):
-            url = "postgresql+psycopg://" + url.split("://", 1)[1]
-        return url
-    path = Path(env.get("DATABASE_PATH", "./data/demobank.db")).expanduser().resolve()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ConfigError(f"DATABASE_PATH folder {path.parent} cannot be created: {exc}") from None
-    return f"sqlite:///{path}"
-
-
-def _optional_file(env: Mapping[str, str], name: str) -> Path | None:
-    value = env.get(name, "").strip()
-    if not value:
-        return None
-    path = Path(value).expanduser().resolve()
-    if not path.is_file():
-        raise ConfigError(f"{name} names {path}, which is not a readable file")
-    return path
-
-
-def _verifier_paths(env: Mapping[str, str]) -> tuple[Path | None, Path | None]:
-    key_path = _optional_file(env, "VERIFIER_KEY_PATH")
-    cert_path = _optional_file(env, "VERIFIER_CERT_PATH")
-    if (key_path is None) != (cert_path is None):
-        raise ConfigError("set VERIFIER_KEY_PATH and VERIFIER_CERT_PATH together")
-    return key_path, cert_path
-
-
 def _check_production(settings: Settings, env: Mapping[str, str]) -> None:
     """What production refuses: each check names the variable and never prints a secret."""
     if len(settings.secret_key) < MIN_SECRET_KEY_LENGTH:
@@ -301,7 +217,7 @@ def load_settings(
         if production:
             raise ConfigError("SECRET_KEY is required when DEMOBANK_ENV=production")
         # Development: kept in the data folder so a restart does not sign everyone out.
-        secret_key = persistent_secret_key(_data_folder(env)) or ""
+        secret_key = persistent_secret_key(data_folder(env)) or ""
         if not secret_key:
             secret_key, generated = secrets.token_urlsafe(32), True
 
@@ -311,14 +227,14 @@ def load_settings(
 
     vidos_url = env.get("VIDOS_AUTHORIZER_URL")
     if vidos_url:
-        vidos_url = _http_url("VIDOS_AUTHORIZER_URL", vidos_url)
+        vidos_url = http_url("VIDOS_AUTHORIZER_URL", vidos_url)
     authorizer = env.get("AUTHORIZER", "vidos" if vidos_url else "sandbox").strip().lower()
     if authorizer not in AUTHORIZERS:
         raise ConfigError(f"AUTHORIZER must be {', '.join(AUTHORIZERS)}, got {authorizer!r}")
     if authorizer == "vidos" and not vidos_url:
         raise ConfigError("VIDOS_AUTHORIZER_URL is required when AUTHORIZER=vidos")
-    key_path, cert_path = _verifier_paths(env)
-    trusted_ca_path = _optional_file(env, "TRUSTED_ISSUER_CA_PATH")
+    key_path, cert_path = verifier_paths(env)
+    trusted_ca_path = optional_file(env, "TRUSTED_ISSUER_CA_PATH")
     if authorizer == "local" and trusted_ca_path is None:
         raise ConfigError(
             "TRUSTED_ISSUER_CA_PATH is required when AUTHORIZER=local: a PEM file of the PID "
@@ -333,14 +249,14 @@ def load_settings(
         env=app_env,
         secret_key=secret_key,
         secret_key_generated=generated,
-        database_url=_database_url(env),
-        session_ttl_minutes=_positive_int(
+        database_url=database_url(env),
+        session_ttl_minutes=positive_int(
             "SESSION_TTL_MINUTES", env.get("SESSION_TTL_MINUTES", "60")
         ),
-        session_idle_minutes=_positive_int(
+        session_idle_minutes=positive_int(
             "SESSION_IDLE_MINUTES", env.get("SESSION_IDLE_MINUTES", "30")
         ),
-        public_base_url=_http_url(
+        public_base_url=http_url(
             "PUBLIC_BASE_URL",
             env.get("PUBLIC_BASE_URL")
             or ("http://127.0.0.1:5000" if production else default_public_base_url(env)),
@@ -349,28 +265,28 @@ def load_settings(
         vidos_authorizer_url=vidos_url,
         vidos_api_key=env.get("VIDOS_API_KEY"),
         admin_password=admin_password,
-        auto_migrate=_flag("AUTO_MIGRATE", env.get("AUTO_MIGRATE", "0" if production else "1")),
+        auto_migrate=flag("AUTO_MIGRATE", env.get("AUTO_MIGRATE", "0" if production else "1")),
         log_level=log_level,
-        ratelimit_verifications=_rate_limit(
+        ratelimit_verifications=rate_limit(
             "RATELIMIT_VERIFICATIONS", env.get("RATELIMIT_VERIFICATIONS", "20 per minute")
         ),
-        ratelimit_admin_login=_rate_limit(
+        ratelimit_admin_login=rate_limit(
             "RATELIMIT_ADMIN_LOGIN", env.get("RATELIMIT_ADMIN_LOGIN", "5 per minute")
         ),
-        ratelimit_callbacks=_rate_limit(
+        ratelimit_callbacks=rate_limit(
             "RATELIMIT_CALLBACKS", env.get("RATELIMIT_CALLBACKS", "30 per minute")
         ),
         ratelimit_storage_uri=env.get("RATELIMIT_STORAGE_URI", "memory://"),
-        allow_sandbox_in_production=_flag(
+        allow_sandbox_in_production=flag(
             "ALLOW_SANDBOX_IN_PRODUCTION", env.get("ALLOW_SANDBOX_IN_PRODUCTION", "0")
         ),
-        trusted_proxy_hops=_whole_number(
+        trusted_proxy_hops=whole_number(
             "TRUSTED_PROXY_HOPS", env.get("TRUSTED_PROXY_HOPS", "0"), minimum=0
         ),
         loan_exposure_limit_cents=euros_to_cents(
-            _positive_int("LOAN_EXPOSURE_LIMIT_EUR", env.get("LOAN_EXPOSURE_LIMIT_EUR", "50000"))
+            positive_int("LOAN_EXPOSURE_LIMIT_EUR", env.get("LOAN_EXPOSURE_LIMIT_EUR", "50000"))
         ),
-        data_folder=_data_folder(env),
+        data_folder=data_folder(env),
         verifier_key_path=key_path,
         verifier_cert_path=cert_path,
         trusted_issuer_ca_path=trusted_ca_path,
