@@ -22,6 +22,7 @@ from app.verification.claims import normalize_claims
 class StubAuthorizer:
     claims: dict[str, Any]
     name: str = "stub"
+    reads_status_locally: bool = False
     created: list[Any] = field(default_factory=list)
 
     def health(self) -> bool:

@@ -87,11 +87,17 @@ def refresh(
 ) -> Outcome:
     """Current outcome of a request, asking the authorizer at most once per `min_interval`.
 
-    A poll that is not due reads and decides: no write. Authorizer errors propagate and
-    change nothing.
+    A poll that is not due reads and decides: no write. An authorizer whose status is a
+    read of this database (the local verifier) is asked on every poll, still with no write
+    until the answer is final. Authorizer errors propagate and change nothing.
     """
     if request.status != "pending":
         return outcome_of(request)
+    if authorizer.reads_status_locally:
+        status = authorizer.get_status(request.authorization_id)
+        if status.status == "pending":
+            return PENDING
+        return apply_status(authorizer, request, status.status, status.error_info)
     if not requests.check_due(request, min_interval):
         return PENDING
     with write_transaction():

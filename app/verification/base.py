@@ -83,6 +83,10 @@ class ResolvedCode:
 
 class Authorizer(Protocol):
     name: str
+    # True when get_status reads this server's own database (the local verifier): then a
+    # poll may ask on every call, with no throttle and no write; a remote authorizer is
+    # asked at most once per STATUS_CHECK_INTERVAL_SECONDS per request.
+    reads_status_locally: bool
 
     def health(self) -> bool: ...
 

@@ -46,6 +46,7 @@ class VidosAuthorizer:
     """
 
     name = "vidos"
+    reads_status_locally = False
 
     def __init__(
         self,

@@ -68,6 +68,8 @@ def is_open(row: VerifierRequest, now: datetime) -> bool:
 
 
 class LocalAuthorizer:
+    reads_status_locally = True  # its status is a row of verifier_requests
+
     def __init__(self, settings: LocalVerifierSettings, identity: VerifierIdentity) -> None:
         self.settings = settings
         self.identity = identity
