@@ -11,15 +11,14 @@ by an independent wallet to `/oid4vp/response` (OpenID4VP 1.0 sections 8.2, 8.3,
   with the reason in the status;
 - the wallet's `access_denied` error ends it declined.
 
-The wallet and the test PID provider are those of test_oid4vp_endpoints.py.
+The wallet and the test PID provider are in wallet.py, the fixtures in conftest.py.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -33,55 +32,26 @@ from app.verification.credentials.session_transcript import redirect_session_tra
 from app.verification.local.models import VerifierRequest
 from app.verification.oid4vp.response_crypto import encrypt_response, new_encryption_key
 from tests.helpers import Browser
-from tests.oid4vp_helpers import b64url_json
-from tests.test_oid4vp_endpoints import (
+from tests.oid4vp.wallet import (
     PidProvider,
     Request,
     Wallet,
     balance,
     follow,
-    local_verifier_app,
     make_pid_provider,
     row,
-    sign_up,
     start_payment,
     start_signup,
 )
+from tests.oid4vp_helpers import b64url_json
 
 ONE_MEGABYTE = 1024 * 1024
-
-
-@pytest.fixture(scope="module")
-def provider() -> PidProvider:
-    return make_pid_provider("Test PID Provider")
 
 
 @pytest.fixture(scope="module")
 def rogue_provider() -> PidProvider:
     """A provider like ours, under a CA the bank was not told to trust."""
     return make_pid_provider("Rogue PID Provider")
-
-
-@pytest.fixture
-def local_app(database_url: str, tmp_path: Path, provider: PidProvider) -> Iterator[Flask]:
-    with local_verifier_app(database_url, tmp_path, provider) as app:
-        yield app
-
-
-@pytest.fixture
-def browser(local_app: Flask) -> Browser:
-    return Browser(local_app.test_client())
-
-
-@pytest.fixture
-def wallet(browser: Browser, provider: PidProvider) -> Wallet:
-    return Wallet(browser.client, provider)
-
-
-@pytest.fixture
-def member(browser: Browser, wallet: Wallet) -> Browser:
-    sign_up(browser, wallet)
-    return browser
 
 
 def assert_refused(answer: TestResponse) -> None:
