@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from app.flows import kinds
 from app.schemas import CredentialFormat
 from app.verification.credentials.session_transcript import redirect_session_transcript
 from app.verification.credentials.vp_token import PresentationContext, verify_vp_token
@@ -34,16 +35,8 @@ NOW = datetime.now(UTC)
 CLIENT_ID = "x509_hash:Uvo3HtuIxuhC92rShpgqcT3YXwrqRxWEviRiA0OZszk"
 RESPONSE_URI = "https://bank.example/oid4vp/response"
 NONCE = "benchmark-nonce-0S6_WzA2Mj"
-SIGNUP = (
-    "family_name",
-    "given_name",
-    "birth_date",
-    "nationality",
-    "personal_administrative_number",
-    "document_number",
-    "portrait",
-)
-PAYMENT_ATTRIBUTES = ("personal_administrative_number", "family_name", "given_name")
+SIGNUP = kinds.SIGNUP.attributes  # what the bank asks for, from its flow registry
+PAYMENT_ATTRIBUTES = kinds.PAYMENT.attributes
 PAYMENT = {
     "type": "payment",
     "recipient": "Maria Garcia",
