@@ -11,21 +11,28 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 from argparse import ArgumentParser, Namespace
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent  # the checkout these scripts belong to ("ours")
+RUNNING: set[subprocess.Popen[bytes]] = set()  # gunicorn masters to stop on a timeout
+SECRET_KEY = "benchmark-secret-key-0123456789abcdef"  # noqa: S105 - throwaway servers'
+CSRF = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
 
 
 def unshadow() -> None:
@@ -125,6 +132,147 @@ def stop_group(process: subprocess.Popen[bytes]) -> None:
         with suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=5)
+
+
+@contextmanager
+def serve(
+    root: Path,
+    env: dict[str, str],
+    args: Namespace,
+    app: str = "wsgi:app",
+) -> Iterator[tuple[str, int]]:
+    """gunicorn -c gunicorn.conf.py of `root` on a fresh SQLite file, 127.0.0.1 only, with
+    `env` over a development environment; yields (url, master pid). `args.workers` and
+    `args.threads`, when set, override gunicorn.conf.py's defaults."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    folder = Path(tempfile.mkdtemp(prefix="demobank-bench-"))
+    url = f"http://127.0.0.1:{port}"
+    full_env = {
+        **code_env(root),
+        "PORT": str(port),
+        "DEMOBANK_ENV": "development",
+        "SECRET_KEY": SECRET_KEY,
+        "DATABASE_URL": f"sqlite:///{folder / 'bank.db'}",
+        "AUTO_MIGRATE": "1",
+        "PUBLIC_BASE_URL": url,
+        "LOG_LEVEL": "WARNING",
+        "ADMIN_PASSWORD": "benchmark-admin-password",
+        "RATELIMIT_STORAGE_URI": "memory://",
+        **env,
+    }
+    full_env.pop("FLASK_DEBUG", None)
+    for name, value in (("WEB_CONCURRENCY", args.workers), ("GUNICORN_THREADS", args.threads)):
+        if value:
+            full_env[name] = str(value)
+    log_path = folder / "gunicorn.log"
+    command = ["-m", "gunicorn", "-c", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}", app]
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, *command],
+            cwd=root,
+            env=full_env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    RUNNING.add(process)
+    try:
+        deadline = time.monotonic() + 60
+        while not _healthy(url):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"gunicorn did not start:\n{log_path.read_text()[-3000:]}")
+            time.sleep(0.2)
+        yield url, process.pid
+    finally:
+        stop_group(process)
+        RUNNING.discard(process)
+        if re.search(r"Traceback|\[ERROR\]|CRITICAL", log_path.read_text(errors="replace")):
+            print(f"  ! errors in {log_path} (kept)")
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+@dataclass
+class ClientRun:
+    """What `run_clients` measured: each measured call's result, the errors, the wall
+    time, and the CPU seconds of the server's processes during the measured part."""
+
+    done: list[Any]
+    errors: list[str]
+    wall: float
+    server_cpu: float
+    workers: list[int]
+    probed: tuple[float, ...] = ()  # how much `probe`'s readings grew meanwhile
+
+
+def run_clients(
+    clients: list[Any],
+    warm_up: Callable[[Any], object],
+    once: Callable[[Any], Any],
+    master: int,
+    args: Namespace,
+    probe: Callable[[], tuple[float, ...]] = tuple,
+) -> ClientRun:
+    """Each client in its own thread: `warm_up(client)`, then, once all are ready,
+    `once(client)` in a loop for --duration seconds or --payments times (bounded by
+    --timeout), while the server's CPU time is read from /proc (and `probe`'s figures
+    before and after)."""
+    ready, go = threading.Barrier(len(clients) + 1, timeout=180), threading.Event()
+    done: list[Any] = []
+    errors: list[str] = []
+    deadline = [float("inf")]
+
+    def client(one: Any) -> None:
+        try:
+            warm_up(one)
+        except Exception as exc:
+            errors.append(f"warm-up: {exc}")
+        ready.wait()
+        go.wait()
+        for _ in range(args.payments) if args.payments else iter(int, 1):
+            if time.monotonic() >= deadline[0] or len(errors) > 20:
+                break
+            try:
+                done.append(once(one))
+            except Exception as exc:
+                errors.append(str(exc))
+                time.sleep(0.5)
+
+    threads = [threading.Thread(target=client, args=(c,), daemon=True) for c in clients]
+    for thread in threads:
+        thread.start()
+    ready.wait()
+    workers = children(master)
+    cpu_before, probed_before = cpu_seconds([master, *workers]), probe()
+    started = time.monotonic()
+    deadline[0] = started + (args.timeout if args.payments else args.duration)
+    go.set()
+    for thread in threads:
+        thread.join(max(1.0, deadline[0] + 90 - time.monotonic()))
+    wall = time.monotonic() - started
+    cpu_after, probed_after = cpu_seconds([master, *workers]), probe()
+    probed = tuple(a - b for a, b in zip(probed_after, probed_before, strict=True))
+    if children(master) != workers:
+        errors.append("gunicorn replaced a worker during the run (its CPU time is missing)")
+    server_cpu = sum(cpu_after[p] - cpu_before[p] for p in cpu_before if p in cpu_after)
+    print(f"  {len(workers)} workers, {len(done)} runs in {wall:.1f} s")
+    return ClientRun(done, errors, wall, server_cpu, workers, probed)
+
+
+def stop_all_servers() -> None:
+    for process in list(RUNNING):
+        stop_group(process)
+
+
+def _healthy(url: str) -> bool:
+    import httpx
+
+    try:
+        return httpx.get(f"{url}/health", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
 
 
 def _stat(pid: int) -> list[str]:

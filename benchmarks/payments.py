@@ -25,20 +25,11 @@ fresh SQLite file; with --baseline-ref both checkouts are served in this sitting
 from __future__ import annotations
 
 import argparse
-import itertools
 import math
 import re
 import resource
-import shutil
-import socket
 import statistics
-import subprocess
-import sys
-import tempfile
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -46,9 +37,7 @@ import common
 import httpx
 from fake_vidos import AUTH_ID, FakeVidos
 
-CSRF = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
 REQUEST_ID = re.compile(r"^/auth/([0-9a-f-]{36})$")
-RUNNING: set[subprocess.Popen[bytes]] = set()  # gunicorn masters to stop on a timeout
 UNITS = {
     "payments_per_s": "1/s",
     "server_cpu_ms_per_payment": "ms",
@@ -62,69 +51,6 @@ UNITS = {
     "payments": "count",
     "errors": "count",
 }
-
-
-@contextmanager
-def gunicorn(
-    root: Path, args: argparse.Namespace, authorizer_env: dict[str, str]
-) -> Iterator[tuple[str, int]]:
-    """gunicorn -c gunicorn.conf.py of `root` on a fresh SQLite file; yields (url, pid)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
-    folder = Path(tempfile.mkdtemp(prefix="demobank-payments-"))
-    env = {
-        **common.code_env(root),
-        "PORT": str(port),
-        "DEMOBANK_ENV": "development",
-        "SECRET_KEY": "benchmark-secret-key-0123456789abcdef",
-        "DATABASE_URL": f"sqlite:///{folder / 'bank.db'}",
-        "AUTO_MIGRATE": "1",
-        **authorizer_env,
-        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
-        "LOG_LEVEL": "WARNING",
-        "ADMIN_PASSWORD": "benchmark-admin-password",
-        "RATELIMIT_VERIFICATIONS": "100000 per minute",
-        "RATELIMIT_STORAGE_URI": "memory://",
-    }
-    env.pop("FLASK_DEBUG", None)
-    for name, value in (("WEB_CONCURRENCY", args.workers), ("GUNICORN_THREADS", args.threads)):
-        if value:
-            env[name] = str(value)
-    log_path = folder / "gunicorn.log"
-    options = f"-m gunicorn -c gunicorn.conf.py --bind 127.0.0.1:{port} wsgi:app".split()
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, *options],
-            cwd=root,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    RUNNING.add(process)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while not _healthy(url):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"gunicorn did not start:\n{log_path.read_text()[-3000:]}")
-            time.sleep(0.2)
-        yield url, process.pid
-    finally:
-        common.stop_group(process)
-        RUNNING.discard(process)
-        if re.search(r"Traceback|\[ERROR\]|CRITICAL", log_path.read_text(errors="replace")):
-            print(f"  ! errors in {log_path} (kept)")
-        else:
-            shutil.rmtree(folder, ignore_errors=True)
-
-
-def _healthy(url: str) -> bool:
-    try:
-        return httpx.get(f"{url}/health", timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 class Browser:
@@ -144,7 +70,7 @@ class Browser:
 
     def _post_form(self, path: str, data: dict[str, str]) -> str:
         """GET the form page, POST it with its CSRF token; returns the redirect."""
-        match = CSRF.search(self._get(path).text)
+        match = common.CSRF.search(self._get(path).text)
         if not match:
             raise RuntimeError(f"no CSRF token on {path}")
         response = self.http.post(path, data={**data, "csrf_token": match[1]})
@@ -191,7 +117,8 @@ def measure(root: Path, args: argparse.Namespace) -> dict[str, Any]:
             "VIDOS_AUTHORIZER_URL": fake.url,
             "VIDOS_API_KEY": "benchmark",
         }
-        with gunicorn(root, args, vidos) as (url, master):
+        env = {**vidos, "RATELIMIT_VERIFICATIONS": "100000 per minute"}
+        with common.serve(root, env, args) as (url, master):
             return drive(url, master, fake, args)
     finally:
         fake.server.stop()
@@ -202,62 +129,30 @@ def drive(url: str, master: int, fake: FakeVidos, args: argparse.Namespace) -> d
     browsers = [
         Browser(url, fake, f"BENCH-{i:04d}", args.poll_interval) for i in range(args.clients)
     ]
-    ready, go = threading.Barrier(args.clients + 1, timeout=180), threading.Event()
-    done: list[tuple[float, int]] = []
-    errors: list[str] = []
-    deadline = [math.inf]
 
-    def client(browser: Browser) -> None:
-        try:
-            browser.signup()
-            browser.pay()  # warm-up, not measured
-        except Exception as exc:
-            errors.append(f"warm-up: {exc}")
-        ready.wait()
-        go.wait()
-        for _ in range(args.payments) if args.payments else itertools.count():
-            if time.monotonic() >= deadline[0] or len(errors) > 20:
-                break
-            try:
-                done.append(browser.pay())
-            except Exception as exc:
-                errors.append(str(exc))
-                time.sleep(0.5)
+    def warm_up(browser: Browser) -> None:
+        browser.signup()
+        browser.pay()  # not measured
 
-    threads = [threading.Thread(target=client, args=(b,), daemon=True) for b in browsers]
-    for thread in threads:
-        thread.start()
-    ready.wait()
-    workers = common.children(master)
-    cpu_before, calls_before, own_before = (
-        common.cpu_seconds([master, *workers]),
-        fake.calls,
-        _own_cpu(),
+    measured = common.run_clients(
+        browsers,
+        warm_up,
+        Browser.pay,
+        master,
+        args,
+        probe=lambda: (float(fake.calls), _own_cpu()),
     )
-    started = time.monotonic()
-    deadline[0] = started + (args.timeout if args.payments else args.duration)
-    go.set()
-    for thread in threads:
-        thread.join(max(1.0, deadline[0] + 90 - time.monotonic()))
-    wall = time.monotonic() - started
-    cpu_after, calls, own = (
-        common.cpu_seconds([master, *workers]),
-        fake.calls - calls_before,
-        _own_cpu() - own_before,
-    )
-    if common.children(master) != workers:
-        errors.append("gunicorn replaced a worker during the run (its CPU time is missing)")
-    rss = [common.rss_mb(pid) for pid in workers]
+    calls, own = measured.probed
+    rss = [common.rss_mb(pid) for pid in measured.workers]
     for browser in browsers:
         browser.http.close()
-    for message in errors[:5] + fake.violations[:5]:
+    for message in measured.errors[:5] + fake.violations[:5]:
         print(f"  ! {message}")
+    done = measured.done
     n, seconds = max(1, len(done)), sorted(s for s, _ in done) or [0.0]
-    server_cpu = sum(cpu_after[p] - cpu_before[p] for p in cpu_before if p in cpu_after)
-    print(f"  {len(workers)} workers, {len(done)} payments in {wall:.1f} s")
     figures = {
-        "payments_per_s": len(done) / wall,
-        "server_cpu_ms_per_payment": 1000 * server_cpu / n,
+        "payments_per_s": len(done) / measured.wall,
+        "server_cpu_ms_per_payment": 1000 * measured.server_cpu / n,
         "polls_per_payment": sum(p for _, p in done) / n,
         "p50_s_per_payment": statistics.median(seconds),
         "p95_s_per_payment": seconds[math.ceil(0.95 * len(seconds)) - 1],
@@ -266,9 +161,9 @@ def drive(url: str, master: int, fake: FakeVidos, args: argparse.Namespace) -> d
         "authorizer_calls_per_payment": calls / n,
         "client_cpu_ms_per_payment": 1000 * own / n,
         "payments": len(done),
-        "errors": len(errors) + len(fake.violations),
+        "errors": len(measured.errors) + len(fake.violations),
     }
-    return {"figures": figures, "workers": len(workers)}
+    return {"figures": figures, "workers": len(measured.workers)}
 
 
 def _own_cpu() -> float:
@@ -301,7 +196,7 @@ def main() -> None:
     )
     common.add_options(parser, timeout=900)
     args = parser.parse_args()
-    common.watchdog(args.timeout, lambda: [common.stop_group(p) for p in list(RUNNING)])
+    common.watchdog(args.timeout, common.stop_all_servers)
     ours, baseline = common.measure_sides(args, lambda root, code: run(root, code, args))
     title = (
         f"payments: {args.clients} clients, a poll every {args.poll_interval} s "

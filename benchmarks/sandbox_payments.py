@@ -16,18 +16,15 @@ from __future__ import annotations
 
 import argparse
 import html
-import itertools
 import math
 import re
 import statistics
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
 import common
 import httpx
-from payments import CSRF, RUNNING, gunicorn
 
 WALLET_LINK = re.compile(r'href="(https?://[^"]+/sandbox/wallet[^"]*)"')
 UNITS = {
@@ -60,7 +57,7 @@ class Person:
     def _post(self, path: str, data: dict[str, str]) -> str:
         """GET the form page, POST it with its CSRF token; returns the redirect."""
         page = self.http.get(path)
-        match = CSRF.search(page.text)
+        match = common.CSRF.search(page.text)
         if page.status_code != 200 or not match:
             raise RuntimeError(f"GET {path}: {page.status_code}")
         response = self.http.post(path, data={**data, "csrf_token": match[1]})
@@ -74,6 +71,9 @@ class Person:
         if not found:
             raise RuntimeError("no demo wallet link on the waiting page")
         wallet = httpx.URL(html.unescape(found[1]))
+        opened = self.http.get(wallet.raw_path.decode())
+        if opened.is_redirect:  # the short link of the QR code leads to the wallet's page
+            wallet = httpx.URL(opened.headers["location"])
         callback = self._post(wallet.raw_path.decode(), self.identity)
         landing = self.http.get(callback)
         if landing.status_code != 303:
@@ -97,61 +97,31 @@ class Person:
 
 def drive(url: str, master: int, args: argparse.Namespace) -> dict[str, Any]:
     people = [Person(url, i) for i in range(args.clients)]
-    ready, go = threading.Barrier(args.clients + 1, timeout=180), threading.Event()
-    done: list[float] = []
-    errors: list[str] = []
-    deadline = [math.inf]
 
-    def client(person: Person) -> None:
-        try:
-            person.signup()
-            person.pay()  # warm-up, not measured
-        except Exception as exc:
-            errors.append(f"warm-up: {exc}")
-        ready.wait()
-        go.wait()
-        for _ in range(args.payments) if args.payments else itertools.count():
-            if time.monotonic() >= deadline[0] or len(errors) > 20:
-                break
-            try:
-                done.append(person.pay())
-            except Exception as exc:
-                errors.append(str(exc))
-                time.sleep(0.5)
+    def warm_up(person: Person) -> None:
+        person.signup()
+        person.pay()  # not measured
 
-    threads = [threading.Thread(target=client, args=(p,), daemon=True) for p in people]
-    for thread in threads:
-        thread.start()
-    ready.wait()
-    workers = common.children(master)
-    cpu_before = common.cpu_seconds([master, *workers])
-    started = time.monotonic()
-    deadline[0] = started + (args.timeout if args.payments else args.duration)
-    go.set()
-    for thread in threads:
-        thread.join(max(1.0, deadline[0] + 90 - time.monotonic()))
-    wall = time.monotonic() - started
-    cpu_after = common.cpu_seconds([master, *workers])
+    measured = common.run_clients(people, warm_up, Person.pay, master, args)
     for person in people:
         person.http.close()
-    for message in errors[:5]:
+    for message in measured.errors[:5]:
         print(f"  ! {message}")
-    n, seconds = max(1, len(done)), sorted(done) or [0.0]
-    server_cpu = sum(cpu_after[p] - cpu_before[p] for p in cpu_before if p in cpu_after)
-    print(f"  {len(workers)} workers, {len(done)} payments in {wall:.1f} s")
+    n, seconds = max(1, len(measured.done)), sorted(measured.done) or [0.0]
     return {
-        "payments_per_s": len(done) / wall,
+        "payments_per_s": len(measured.done) / measured.wall,
         "p50_s_per_payment": statistics.median(seconds),
         "p95_s_per_payment": seconds[math.ceil(0.95 * len(seconds)) - 1],
-        "server_cpu_ms_per_payment": 1000 * server_cpu / n,
-        "payments": len(done),
-        "errors": len(errors),
+        "server_cpu_ms_per_payment": 1000 * measured.server_cpu / n,
+        "payments": len(measured.done),
+        "errors": len(measured.errors),
     }
 
 
 def run(root: Path, code: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
     print(f"measuring {code['commit']} ({root}) ...", flush=True)
-    with gunicorn(root, args, {"AUTHORIZER": "sandbox"}) as (url, master):
+    env = {"AUTHORIZER": "sandbox", "RATELIMIT_VERIFICATIONS": "100000 per minute"}
+    with common.serve(root, env, args) as (url, master):
         figures = drive(url, master, args)
     settings = {name: getattr(args, name) for name in ("clients", "duration", "payments")}
     return common.result("sandbox_payments", code, settings, figures, UNITS)
@@ -167,7 +137,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, help="GUNICORN_THREADS (default: gunicorn.conf.py)")
     common.add_options(parser, timeout=900)
     args = parser.parse_args()
-    common.watchdog(args.timeout, lambda: [common.stop_group(p) for p in list(RUNNING)])
+    common.watchdog(args.timeout, common.stop_all_servers)
     ours, baseline = common.measure_sides(args, lambda root, code: run(root, code, args))
     title = f"sandbox payments end to end: {args.clients} clients, the demo wallet on one device"
     common.report(args, title, ours, baseline)

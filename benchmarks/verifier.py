@@ -37,18 +37,11 @@ import html
 import math
 import random
 import re
-import shutil
-import socket
 import statistics
-import subprocess
-import sys
-import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -56,74 +49,10 @@ import common
 import httpx
 from fake_vidos import AUTH_ID, FakeVidos
 
-SECRET = "benchmark-secret-key-0123456789abcdef"  # noqa: S105 - a throwaway server's
-CSRF = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
 WAITING = re.compile(r"^/auth/([0-9a-f-]{36})$")
 WALLET_LINK = re.compile(r'href="(http://127\.0\.0\.1:\d+/sandbox/wallet[/?][^"]+)"')
 PAN = "BENCH-0001"
-RUNNING: set[subprocess.Popen[bytes]] = set()  # gunicorn masters to stop on a timeout
 UNITS = {"p50_ms": "ms", "p95_ms": "ms", "mean_ms": "ms", "post_p50_ms": "ms", "payments": "count"}
-
-
-@contextmanager
-def gunicorn(env: dict[str, str], flask: dict[str, Any], args: argparse.Namespace) -> Iterator[str]:
-    """gunicorn -c gunicorn.conf.py on a fresh SQLite file, the app built with Flask config
-    `flask`; yields its URL."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
-    folder = Path(tempfile.mkdtemp(prefix="demobank-verifier-"))
-    url = f"http://127.0.0.1:{port}"
-    full_env = {
-        **common.code_env(common.ROOT),
-        "PORT": str(port),
-        "DEMOBANK_ENV": "development",
-        "SECRET_KEY": SECRET,
-        "DATABASE_URL": f"sqlite:///{folder / 'bank.db'}",
-        "AUTO_MIGRATE": "1",
-        "PUBLIC_BASE_URL": url,
-        "LOG_LEVEL": "WARNING",
-        "ADMIN_PASSWORD": "benchmark-admin-password",
-        **env,
-    }
-    full_env.pop("FLASK_DEBUG", None)
-    for name, value in (("WEB_CONCURRENCY", args.workers), ("GUNICORN_THREADS", args.threads)):
-        if value:
-            full_env[name] = str(value)
-    factory = f"app:create_app({flask!r})"  # gunicorn evaluates literal arguments only
-    command = ["-m", "gunicorn", "-c", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}", factory]
-    log_path = folder / "gunicorn.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, *command],
-            cwd=common.ROOT,
-            env=full_env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    RUNNING.add(process)
-    try:
-        deadline = time.monotonic() + 60
-        while not _healthy(url):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"gunicorn did not start:\n{log_path.read_text()[-3000:]}")
-            time.sleep(0.2)
-        yield url
-    finally:
-        common.stop_group(process)
-        RUNNING.discard(process)
-        if re.search(r"Traceback|\[ERROR\]|CRITICAL", log_path.read_text(errors="replace")):
-            print(f"  ! errors in {log_path} (kept)")
-        else:
-            shutil.rmtree(folder, ignore_errors=True)
-
-
-def _healthy(url: str) -> bool:
-    try:
-        return httpx.get(f"{url}/health", timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 @dataclass
@@ -149,7 +78,7 @@ class Browser:
 
     def post_form(self, path: str, data: dict[str, str]) -> str:
         """GET the form page, POST it with its CSRF token; returns the redirect."""
-        match = CSRF.search(self.get(path).text)
+        match = common.CSRF.search(self.get(path).text)
         if not match:
             raise RuntimeError(f"no CSRF token on {path}")
         response = self.http.post(path, data={**data, "csrf_token": match[1]})
@@ -227,7 +156,7 @@ def local_wallet(url: str) -> Answer:
             claims,
             identity=IDENTITIES_BY_KEY["erika"],
             fmt="sd-jwt",
-            secret=SECRET,
+            secret=common.SECRET_KEY,
             issuer=f"{url}/sandbox/pid-provider",
             jwk_thumbprint=jwk_thumbprint(jwk),
             now=utcnow(),
@@ -292,7 +221,9 @@ def side(name: str, interval: float, args: argparse.Namespace) -> dict[str, Any]
         env = {"AUTHORIZER": "sandbox"}
     print(f"  {name}, status checks every {interval:g} s ...", flush=True)
     try:
-        with gunicorn(env, flask, args) as url:
+        # gunicorn evaluates literal arguments of an app factory: the Flask config goes there
+        factory = f"app:create_app({flask!r})"
+        with common.serve(common.ROOT, env, args, app=factory) as (url, _master):
             answer = vidos_wallet(fake) if fake else local_wallet(url)
             browser = Browser(url, args.poll_interval)
             try:
@@ -362,7 +293,7 @@ def main() -> None:
     args = parser.parse_args()
     if not 1 <= args.payments <= 200 or not 0.01 <= args.poll_interval <= 1:
         raise SystemExit("--payments must be 1..200 and --poll-interval 0.01..1")
-    common.watchdog(args.timeout, lambda: [common.stop_group(p) for p in list(RUNNING)])
+    common.watchdog(args.timeout, common.stop_all_servers)
     common.check_imports_from(common.ROOT)
     results = {}
     for name, interval in (("local", 1.0), ("vidos", 1.0), ("local", 0.0), ("vidos", 0.0)):
