@@ -95,6 +95,13 @@ def _init_extensions(app: Flask, settings: Settings) -> None:
             **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
             "connect_args": {"connect_timeout": 5},
         }
+    elif settings.database_url.startswith("sqlite"):
+        # A SQLite file is never dropped like a server connection: no ping per checkout
+        # (it was a `SELECT 1` at the start of every request).
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
+            "pool_pre_ping": False,
+        }
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
