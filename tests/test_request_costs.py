@@ -6,12 +6,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select, update
 
+from app.database import write_transaction
 from app.extensions import db
 from app.flows.views import qr_svg
+from app.models import LoginSession
 from tests.helpers import Browser, make_app
 
 WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE|BEGIN IMMEDIATE)", re.IGNORECASE)
@@ -56,7 +59,7 @@ def test_a_poll_that_is_not_due_writes_nothing(slow_checks_app):
     writes = [s for s in seen if WRITE.match(s)]
     assert writes == []
     selects = [s for s in seen if s.lstrip().upper().startswith("SELECT")]
-    assert len(selects) == 5 * 2  # the login session, then the request: once each
+    assert len(selects) == 5  # the request and the login session in one read
 
 
 def test_a_signed_in_page_writes_nothing_within_a_minute(slow_checks_app):
@@ -80,3 +83,38 @@ def test_the_qr_code_is_drawn_once_per_request(slow_checks_app):
         assert browser.get(f"/auth/{request_id}").status_code == 200
     info = qr_svg.cache_info()
     assert info.misses == 1 and info.hits == 2
+
+
+def test_a_poll_keeps_an_idle_login_alive_with_one_write(slow_checks_app):
+    """The one-read answer leaves "last seen" to the full path when it is due to be written:
+    a waiting person stays signed in, and the next poll writes nothing."""
+    browser, request_id = pending_payment(slow_checks_app)
+    with slow_checks_app.app_context(), write_transaction():
+        old = datetime.now(UTC) - timedelta(minutes=20)
+        db.session.execute(update(LoginSession).values(created_at=old, last_seen_at=old))
+    with statements(slow_checks_app) as seen:
+        assert browser.status(request_id)["status"] == "pending"
+    assert len([s for s in seen if WRITE.match(s)]) == 2  # BEGIN IMMEDIATE, UPDATE
+    with slow_checks_app.app_context():
+        last_seen = db.session.scalar(select(LoginSession.last_seen_at))
+    assert datetime.now(UTC) - last_seen < timedelta(minutes=1)
+    with statements(slow_checks_app) as seen:
+        assert browser.status(request_id)["status"] == "pending"
+    assert [s for s in seen if WRITE.match(s)] == []
+
+
+def test_a_poll_answers_nobody_else_in_one_read(slow_checks_app):
+    """The one-read answer is given only to the browser that made the request and, for a
+    payment, only while its account is signed in: anyone else gets a 404, signed out too."""
+    browser, request_id = pending_payment(slow_checks_app)
+    stranger = Browser(slow_checks_app.test_client())
+    stranger.signup("jan")
+    assert stranger.get(f"/auth/{request_id}/status").status_code == 404
+    with browser.client.session_transaction() as cookie:
+        nonce = cookie["browser_nonce"]
+    with stranger.client.session_transaction() as cookie:
+        cookie["browser_nonce"] = nonce  # the right browser, the wrong account
+    assert stranger.get(f"/auth/{request_id}/status").status_code == 404
+    with browser.client.session_transaction() as cookie:
+        cookie.pop("_user_id")  # the right browser, signed out
+    assert browser.get(f"/auth/{request_id}/status").status_code == 404
