@@ -6,6 +6,7 @@ per worker cover the waits on the database and the authorizer. The app is loaded
 the master and forked (`preload_app`), so the workers share its code pages.
 """
 
+import gc
 import multiprocessing
 import os
 
@@ -19,6 +20,17 @@ graceful_timeout = 20
 accesslog = "-"
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# The workers' heartbeat file: a write per loop of each worker, in memory rather than on disk
+# (gunicorn's advice for containers, where /tmp is an overlay on disk).
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+
+
+def pre_fork(server, worker):
+    """Everything loaded so far (the app, preloaded) goes to the collector's permanent
+    generation: the workers' full collections then scan only what they allocate themselves,
+    not the tens of thousands of module objects, and leave those pages shared."""
+    gc.collect()
+    gc.freeze()
 
 
 def when_ready(server):
