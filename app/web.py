@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 import secrets
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -18,9 +20,9 @@ from flask import (
     session,
     url_for,
 )
-from flask.sessions import SecureCookieSessionInterface
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError, generate_csrf
-from itsdangerous import URLSafeTimedSerializer
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
@@ -179,7 +181,31 @@ limiter.request_filter(_no_rate_limit)  # once: the limiter is shared by every a
 
 class CookieSessionInterface(SecureCookieSessionInterface):
     """Flask's signed-cookie session, with its signing serializer built once per app and
-    key instead of on every request (and again for every response that sets the cookie)."""
+    key instead of on every request (and again for every response that sets the cookie),
+    and each cookie's signature checked once per worker: a cookie seen before (the very
+    same string) is opened from a copy of what it held, while it is younger than the
+    session lifetime, as itsdangerous would check it."""
+
+    def open_session(self, app: Flask, request: Any) -> SecureCookieSession | None:
+        serializer = self.get_signing_serializer(app)
+        if serializer is None:
+            return None
+        cookie = request.cookies.get(self.get_cookie_name(app))
+        if not cookie:
+            return self.session_class()
+        max_age = int(app.permanent_session_lifetime.total_seconds())
+        cache: dict[str, tuple[dict[str, Any], int]] = app.extensions["demobank.cookie_cache"]
+        seen = cache.get(cookie)
+        if seen is not None and 0 <= int(time.time()) - seen[1] <= max_age:
+            return self.session_class(copy.deepcopy(seen[0]))
+        try:
+            data, signed_at = serializer.loads(cookie, max_age=max_age, return_timestamp=True)
+        except BadSignature:
+            return self.session_class()
+        if len(cache) >= _COOKIE_CACHE_SIZE:
+            cache.clear()
+        cache[cookie] = (copy.deepcopy(data), int(signed_at.timestamp()))
+        return self.session_class(data)
 
     def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
         keys = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
@@ -191,6 +217,7 @@ class CookieSessionInterface(SecureCookieSessionInterface):
         return serializer
 
 
+_COOKIE_CACHE_SIZE = 4096
 _URL_CACHE_SIZE = 4096
 _CSRF_CACHE_SIZE = 4096
 
@@ -237,6 +264,7 @@ def register_web_hooks(app: Flask) -> None:
     app.extensions["demobank.prune_timer"] = PruneTimer()
     app.extensions["demobank.url_cache"] = {}
     app.extensions["demobank.csrf_cache"] = {}
+    app.extensions["demobank.cookie_cache"] = {}
     app.session_interface = CookieSessionInterface()
     app.jinja_env.globals["url_for"] = cached_url_for
     app.jinja_env.globals["csrf_token"] = cached_csrf_token

@@ -4,6 +4,7 @@ the figures come from benchmarks/requests.py and benchmarks/payments.py)."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -118,3 +119,21 @@ def test_a_poll_answers_nobody_else_in_one_read(slow_checks_app):
     with browser.client.session_transaction() as cookie:
         cookie.pop("_user_id")  # the right browser, signed out
     assert browser.get(f"/auth/{request_id}/status").status_code == 404
+
+
+def test_a_remembered_session_cookie_still_expires(slow_checks_app, monkeypatch):
+    """Session cookies are verified once per worker and then remembered; a remembered one
+    is still refused once it is older than the session lifetime."""
+    browser = Browser(slow_checks_app.test_client())
+    browser.signup()
+    assert browser.get("/dashboard").status_code == 200  # verified, remembered
+    assert browser.get("/dashboard").status_code == 200  # from the cache
+    lifetime = slow_checks_app.permanent_session_lifetime.total_seconds()
+    later = time.time() + lifetime + 60
+    monkeypatch.setattr("app.web.time.time", lambda: later)
+    assert browser.get("/dashboard").status_code == 302  # to the sign-in page
+    tampered = Browser(slow_checks_app.test_client())
+    cookie = browser.client.get_cookie("session")
+    tampered.client.set_cookie("session", cookie.value[:-2] + "xx")
+    monkeypatch.undo()
+    assert tampered.get("/dashboard").status_code == 302
