@@ -22,7 +22,9 @@ errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 # The workers' heartbeat file: a write per loop of each worker, in memory rather than on disk
 # (gunicorn's advice for containers, where /tmp is an overlay on disk).
-worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+# gunicorn makes its own file there with mkstemp (private, unlinked at once).
+SHM = "/dev/shm"  # noqa: S108
+worker_tmp_dir = SHM if os.path.isdir(SHM) else None
 
 
 def pre_fork(server, worker):

@@ -103,14 +103,15 @@ def glance(
     request_id: str, login_token: str | None, idle_timeout: timedelta, now: datetime
 ) -> Glance | None:
     """The request's status columns and the live login session of `login_token`, in one
-    read on the session's connection, with no ORM object built (see `Glance`)."""
+    read on a connection of its own, with no ORM session or object built (see `Glance`)."""
     params = {
         "request_id": request_id,
         "token_hash": sha256_hex(login_token) if login_token else "",
         "now": now,
         "idle_since": now - idle_timeout,
     }
-    row = db.session.connection().execute(_GLANCE, params).first()
+    with db.engine.connect() as connection:
+        row = connection.execute(_GLANCE, params).first()
     return None if row is None else Glance(*row)
 
 
