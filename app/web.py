@@ -179,6 +179,21 @@ def _no_rate_limit() -> bool:
 limiter.request_filter(_no_rate_limit)  # once: the limiter is shared by every app
 
 
+def _skip_limiter_where_unlimited(app: Flask) -> None:
+    """Flask-Limiter's before-request check, run only for views that may have limits: even
+    with the filter above it resolves exemptions and meta limits for every request (a tenth
+    of a status poll). Left as it is if the hook is not found."""
+    hooks = app.before_request_funcs.get(None, [])
+    for index, hook in enumerate(hooks):
+        if hook == limiter._check_request_limit:
+
+            def check_where_limited(check: Callable[[], None] = hook) -> None:
+                if not _no_rate_limit():
+                    check()
+
+            hooks[index] = check_where_limited
+
+
 class CookieSessionInterface(SecureCookieSessionInterface):
     """Flask's signed-cookie session, with its signing serializer built once per app and
     key instead of on every request (and again for every response that sets the cookie),
@@ -266,6 +281,7 @@ def register_web_hooks(app: Flask) -> None:
     app.extensions["demobank.csrf_cache"] = {}
     app.extensions["demobank.cookie_cache"] = {}
     app.session_interface = CookieSessionInterface()
+    _skip_limiter_where_unlimited(app)
     app.jinja_env.globals["url_for"] = cached_url_for
     app.jinja_env.globals["csrf_token"] = cached_csrf_token
     app.before_request(_before_request)
