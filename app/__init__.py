@@ -10,7 +10,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import DEFAULT_ADMIN_PASSWORD, ConfigError, Settings, load_settings
-from .extensions import csrf, db, limiter, login_manager, migrate
+from .extensions import csrf, db, limiter, login_manager
 from .logs import configure_logging
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -97,8 +97,17 @@ def _init_extensions(app: Flask, settings: Settings) -> None:
             **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
             "connect_args": {"connect_timeout": 5},
         }
+    elif settings.database_url.startswith("sqlite"):
+        # A SQLite file is never dropped like a server connection: no ping per checkout
+        # (it was a `SELECT 1` at the start of every request).
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
+            "pool_pre_ping": False,
+        }
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    from .schema_version import register_migrate_commands
+
+    register_migrate_commands(app)  # Flask-Migrate (and Alembic) load when `flask db` runs
     csrf.init_app(app)
     limiter.init_app(app)
 

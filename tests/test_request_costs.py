@@ -4,16 +4,20 @@ the figures come from benchmarks/requests.py and benchmarks/payments.py)."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select, update
 
+from app.database import write_transaction
 from app.extensions import db
 from app.flows.views import qr_svg
+from app.models import LoginSession
 from tests.helpers import Browser, make_app
-from tests.test_vidos_mode import API, created
+from tests.test_vidos_mode import API, CLAIMS, authorized, created
 from tests.vidos_fake import Canned
 
 WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE|BEGIN IMMEDIATE)", re.IGNORECASE)
@@ -114,3 +118,103 @@ def test_the_qr_code_is_drawn_once_per_request(slow_checks_app):
         assert browser.get(f"/auth/{request_id}").status_code == 200
     info = qr_svg.cache_info()
     assert info.misses == 1 and info.hits == 2
+
+
+@pytest.fixture(params=["local", "vidos"])
+def any_slow_app(request, database_url, fake_authorizer):
+    """A pending payment's app: the sandbox's own verifier, or Vidos asked at most once an
+    hour (where most polls take the one-read answer)."""
+    if request.param == "local":
+        return make_app(database_url, STATUS_CHECK_INTERVAL_SECONDS=3600)
+    fake_authorizer.on("POST", f"{API}/authorizations", Canned(201, created("a-signup")))
+    authorized(fake_authorizer, "a-signup", CLAIMS)
+    app = make_app(
+        database_url,
+        AUTHORIZER="vidos",
+        VIDOS_AUTHORIZER_URL=fake_authorizer.url,
+        STATUS_CHECK_INTERVAL_SECONDS=3600,
+    )
+    app.config["TEST_FAKE_VIDOS"] = fake_authorizer
+    return app
+
+
+def any_pending_payment(app) -> tuple[Browser, str]:
+    fake = app.config.get("TEST_FAKE_VIDOS")
+    if fake is None:
+        return pending_payment(app)
+    browser = Browser(app.test_client())
+    request_id = browser.start("/signup", {"mode": "direct_post", "credential_format": "sd-jwt"})
+    assert browser.status(request_id)["next_url"] == "/profile?welcome=1"
+    fake.on("POST", f"{API}/authorizations", Canned(201, created("a-pay")))
+    fake.on("GET", f"{API}/authorizations/a-pay/status", Canned(200, {"status": "created"}))
+    request_id = browser.confirm_payment("Maria Garcia", "1.00")
+    assert browser.status(request_id)["status"] == "pending"
+    return browser, request_id
+
+
+def sign_in_stranger(app, stranger: Browser) -> None:
+    """Another person signs up in their own browser."""
+    fake = app.config.get("TEST_FAKE_VIDOS")
+    if fake is None:
+        stranger.signup("jan")
+        return
+    fake.on("POST", f"{API}/authorizations", Canned(201, created("a-stranger")))
+    other = {**CLAIMS, "personal_administrative_number": "PL-999", "given_name": "Jan"}
+    authorized(fake, "a-stranger", other)
+    request_id = stranger.start("/signup", {"mode": "direct_post", "credential_format": "sd-jwt"})
+    assert stranger.status(request_id)["next_url"] == "/profile?welcome=1"
+
+
+def test_a_poll_keeps_an_idle_login_alive_with_one_write(any_slow_app):
+    """The one-read answer leaves "last seen" to the full path when it is due to be written:
+    a waiting person stays signed in, and the next poll writes nothing."""
+    slow_checks_app = any_slow_app
+    browser, request_id = any_pending_payment(slow_checks_app)
+    with slow_checks_app.app_context(), write_transaction():
+        old = datetime.now(UTC) - timedelta(minutes=20)
+        db.session.execute(update(LoginSession).values(created_at=old, last_seen_at=old))
+    with statements(slow_checks_app) as seen:
+        assert browser.status(request_id)["status"] == "pending"
+    assert len([s for s in seen if WRITE.match(s)]) == 2  # BEGIN IMMEDIATE, UPDATE
+    with slow_checks_app.app_context():
+        last_seen = db.session.scalar(select(LoginSession.last_seen_at))
+    assert datetime.now(UTC) - last_seen < timedelta(minutes=1)
+    with statements(slow_checks_app) as seen:
+        assert browser.status(request_id)["status"] == "pending"
+    assert [s for s in seen if WRITE.match(s)] == []
+
+
+def test_a_poll_answers_nobody_else_in_one_read(any_slow_app):
+    """The one-read answer is given only to the browser that made the request and, for a
+    payment, only while its account is signed in: anyone else gets a 404, signed out too."""
+    slow_checks_app = any_slow_app
+    browser, request_id = any_pending_payment(slow_checks_app)
+    stranger = Browser(slow_checks_app.test_client())
+    sign_in_stranger(slow_checks_app, stranger)
+    assert stranger.get(f"/auth/{request_id}/status").status_code == 404
+    with browser.client.session_transaction() as cookie:
+        nonce = cookie["browser_nonce"]
+    with stranger.client.session_transaction() as cookie:
+        cookie["browser_nonce"] = nonce  # the right browser, the wrong account
+    assert stranger.get(f"/auth/{request_id}/status").status_code == 404
+    with browser.client.session_transaction() as cookie:
+        cookie.pop("_user_id")  # the right browser, signed out
+    assert browser.get(f"/auth/{request_id}/status").status_code == 404
+
+
+def test_a_remembered_session_cookie_still_expires(slow_checks_app, monkeypatch):
+    """Session cookies are verified once per worker and then remembered; a remembered one
+    is still refused once it is older than the session lifetime."""
+    browser = Browser(slow_checks_app.test_client())
+    browser.signup()
+    assert browser.get("/dashboard").status_code == 200  # verified, remembered
+    assert browser.get("/dashboard").status_code == 200  # from the cache
+    lifetime = slow_checks_app.permanent_session_lifetime.total_seconds()
+    later = time.time() + lifetime + 60
+    monkeypatch.setattr("app.web.time.time", lambda: later)
+    assert browser.get("/dashboard").status_code == 302  # to the sign-in page
+    tampered = Browser(slow_checks_app.test_client())
+    cookie = browser.client.get_cookie("session")
+    tampered.client.set_cookie("session", cookie.value[:-2] + "xx")
+    monkeypatch.undo()
+    assert tampered.get("/dashboard").status_code == 302

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import hmac
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Literal, NamedTuple
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import and_, bindparam, delete, func, or_, select, update
 
 from ..database import in_write_transaction, write_transaction
 from ..db_types import utcnow
 from ..extensions import db
 from ..hashing import sha256_hex
-from ..models import PendingAuthRequest
+from ..models import LoginSession, PendingAuthRequest
 from ..schemas import FlowMeta, FlowResult, PresentationMode
 
 TerminalStatus = Literal["completed", "failed", "expired"]
@@ -51,11 +51,68 @@ def create_request(
     return request
 
 
-def made_by(request: PendingAuthRequest, browser_nonce: object) -> bool:
+def made_by(request: PendingAuthRequest | Glance, browser_nonce: object) -> bool:
     """Whether the browser holding `browser_nonce` created the request."""
     return isinstance(browser_nonce, str) and hmac.compare_digest(
         sha256_hex(browser_nonce), request.browser_binding_hash
     )
+
+
+class Glance(NamedTuple):
+    """What a status poll needs to know before anything else: whether the request is still
+    pending, whether a check is due, whose it is, and the browser's login session (its
+    account and when it was last seen; None without a live one)."""
+
+    type: str
+    status: str
+    user_id: str | None
+    browser_binding_hash: str
+    expires_at: datetime
+    last_checked_at: datetime | None
+    session_user_id: str | None
+    session_seen_at: datetime | None
+
+
+_SEEN = func.coalesce(LoginSession.last_seen_at, LoginSession.created_at)
+# Built once; one query through two unique indexes (the request id and the token hash).
+_GLANCE = (
+    select(
+        PendingAuthRequest.type,
+        PendingAuthRequest.status,
+        PendingAuthRequest.user_id,
+        PendingAuthRequest.browser_binding_hash,
+        PendingAuthRequest.expires_at,
+        PendingAuthRequest.last_checked_at,
+        LoginSession.user_id,
+        _SEEN,
+    )
+    .select_from(PendingAuthRequest)
+    .outerjoin(
+        LoginSession,
+        and_(
+            LoginSession.token_hash == bindparam("token_hash"),
+            LoginSession.expires_at > bindparam("now"),
+            bindparam("idle_since") < _SEEN,
+        ),
+    )
+    .where(PendingAuthRequest.id == bindparam("request_id"))
+)
+
+
+def glance(
+    request_id: str, login_token: str | None, idle_timeout: timedelta, now: datetime
+) -> Glance | None:
+    """The request's status columns and the live login session of `login_token`, in one
+    read on a connection of its own, with no ORM session or object built (see `Glance`)."""
+    params = {
+        "request_id": request_id,
+        "token_hash": sha256_hex(login_token) if login_token else "",
+        "now": now,
+        "idle_since": now - idle_timeout,
+    }
+    with db.engine.connect() as connection:
+        row = connection.execute(_GLANCE, params).first()
+    return None if row is None else Glance(*row)
 
 
 def expire_if_due(
@@ -150,7 +207,7 @@ def mark_login_issued(request_id: str, now: datetime) -> bool:
 
 
 def check_due(
-    request: PendingAuthRequest, min_interval: timedelta, now: datetime | None = None
+    request: PendingAuthRequest | Glance, min_interval: timedelta, now: datetime | None = None
 ) -> bool:
     """Whether the authorizer may be asked about `request` again (a read, no write)."""
     last = request.last_checked_at

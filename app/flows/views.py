@@ -22,15 +22,16 @@ from ..models import PendingAuthRequest
 from ..schemas import FlowResult
 from ..verification import ResponseCodeNotFound, current_authorizer
 from ..verification.pid import PID_ATTRIBUTES
-from ..web import error_response, json_view, render_page, settings
+from ..web import error_response, json_view, render_page, settings, unlimited
 from . import engine, requests
 from .kinds import Step, kind_of, progress
-from .outcomes import CANCELLED, Outcome, plain_summary
+from .outcomes import CANCELLED, PENDING, Outcome, plain_summary
 from .web import (
     follow_outcome,
     is_owner,
     outcome_json,
     owned_request,
+    pending_and_not_due,
     public_origin,
     refresh,
     url_of,
@@ -108,10 +109,18 @@ def _status_json(pending: PendingAuthRequest, outcome: Outcome) -> dict[str, Any
     return body
 
 
+@lru_cache(maxsize=1)
+def _pending_body() -> bytes:
+    """The answer to a poll of a request that is still pending (always the same)."""
+    return json.dumps(outcome_json(PENDING), separators=(",", ":")).encode()
+
+
 @bp.get("/auth/<request_id>/status")
-@limiter.exempt
+@unlimited
 @json_view
 def status(request_id: str) -> Response:
+    if pending_and_not_due(request_id):  # most polls: one read, no ORM, no write
+        return Response(_pending_body(), mimetype="application/json")
     pending = owned_request(request_id)
     outcome = follow_outcome(pending, refresh(pending))
     return jsonify(_status_json(pending, outcome))

@@ -15,8 +15,9 @@ from werkzeug.routing import RequestRedirect
 from werkzeug.wrappers import Response
 
 from ..database import write_transaction
+from ..db_types import utcnow
 from ..extensions import limiter
-from ..login_sessions import delete_session
+from ..login_sessions import SEEN_WRITE_INTERVAL, delete_session
 from ..models import PendingAuthRequest
 from ..principal import load_user
 from ..schemas import FlowMeta, PresentationMode
@@ -88,6 +89,41 @@ def owned_request(request_id: str) -> PendingAuthRequest:
     if request is None or not is_owner(request):
         abort(404)
     return request
+
+
+LOGIN_TOKEN_KEY = "_user_id"  # noqa: S105 - where Flask-Login keeps the login token
+
+
+def pending_and_not_due(request_id: str) -> bool:
+    """Whether a status poll can answer "pending" from one read and no write: the request
+    is this browser's (and, for account flows, the signed-in account's), still pending,
+    not expired, and its authorizer check is not due. Anything else (or a login session
+    whose "last seen" is due to be written) takes the full path, which decides the same
+    way with the ORM and Flask-Login."""
+    nonce = session.get(BROWSER_NONCE_KEY)
+    if not isinstance(nonce, str) or not _UUID.match(request_id):
+        return False
+    if current_authorizer().reads_status_locally:  # its answer is a read away: look
+        return False
+    token = session.get(LOGIN_TOKEN_KEY)
+    if not isinstance(token, str) or not token or len(token) > 200:
+        token = None
+    now = utcnow()
+    idle = timedelta(minutes=settings().session_idle_minutes)
+    row = requests.glance(request_id, token, idle, now)
+    if row is None or row.status != "pending" or row.expires_at <= now:
+        return False
+    interval = timedelta(seconds=current_app.config["STATUS_CHECK_INTERVAL_SECONDS"])
+    if requests.check_due(row, interval, now) or not requests.made_by(row, nonce):
+        return False
+    if not kind_of(row.type).needs_account:
+        return True
+    return (
+        row.session_user_id is not None
+        and row.session_user_id == row.user_id
+        and row.session_seen_at is not None
+        and now - row.session_seen_at < SEEN_WRITE_INTERVAL
+    )
 
 
 def completed_request(request_id: str, kind: str) -> PendingAuthRequest:
