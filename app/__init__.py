@@ -127,25 +127,30 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     from .banking import bp as banking_bp
     from .flows.views import bp as flows_bp
     from .pages import bp as pages_bp
-    from .verification.local import bp as verifier_bp
-    from .verification.sandbox import bp as sandbox_bp
+    from .verification.local import models  # noqa: F401 - its table is in the schema always
 
     for blueprint in (pages_bp, auth_bp, flows_bp, banking_bp, admin_bp):
         app.register_blueprint(blueprint)
+    # The verifier and the demo wallet (and the credential code they load) only when used.
     if settings.local_verifier:
+        from .verification.local.views import bp as verifier_bp
+
         app.register_blueprint(verifier_bp)
     if settings.demo_wallet:
+        from .verification.sandbox.views import bp as sandbox_bp
+
         app.register_blueprint(sandbox_bp)
 
 
 def _connect_local_verifier(authorizer: object) -> None:
     """Tell the local verifier when the bank has given up on a request (verification
     does not import the flows, so the link is made here)."""
-    from .flows.requests import withdrawn
-    from .verification.local.authorizer import LocalAuthorizer
+    if getattr(authorizer, "reads_status_locally", False):
+        from .flows.requests import withdrawn
+        from .verification.local.authorizer import LocalAuthorizer
 
-    if isinstance(authorizer, LocalAuthorizer):
-        authorizer.withdrawn = withdrawn
+        if isinstance(authorizer, LocalAuthorizer):
+            authorizer.withdrawn = withdrawn
 
 
 def _serving_process() -> bool:

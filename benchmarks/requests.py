@@ -3,10 +3,11 @@
     .venv/bin/python benchmarks/requests.py [--repeat 200] [--rows 100000]
         [--save FILE.json] [--baseline FILE.json | --baseline-ref GITREF [--rounds R]]
 
-Sandbox authorizer, a fresh SQLite file, STATUS_CHECK_INTERVAL_SECONDS so high that only
-the first look at a request asks the authorizer. Two accounts sign up through the demo
-wallet; one starts a payment and leaves it pending (its waiting page is rendered and its
-status polled once first), and the other's history is topped up to --rows activity rows.
+A Vidos authorizer (benchmarks/fake_vidos.py in this process) and a fresh SQLite file. Two
+accounts sign up (their wallets approve); then STATUS_CHECK_INTERVAL_SECONDS is raised so
+high that only the first look at a request asks the authorizer. One account starts a
+payment and leaves it pending (its waiting page is rendered and its status polled once
+first), and the other's history is topped up to --rows activity rows.
 Then, round-robin so that all figures share the machine's noise, --repeat times each:
 
   status_poll_not_due   GET /auth/<id>/status of the pending payment
@@ -33,13 +34,13 @@ from pathlib import Path
 from typing import Any
 
 import common
+from fake_vidos import AUTH_ID, FakeVidos
 
 CSRF = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
-WALLET = re.compile(r"/sandbox/wallet/[0-9a-f-]+")
 WAITING = re.compile(r"^/auth/([0-9a-f-]{36})$")
 
 
-def make_app(folder: Path) -> Any:
+def make_app(folder: Path, authorizer_url: str) -> Any:
     from app import create_app
 
     return create_app(
@@ -48,13 +49,15 @@ def make_app(folder: Path) -> Any:
             "DATABASE_URL": f"sqlite:///{folder / 'bank.db'}",
             "SECRET_KEY": "benchmark-secret-key-0123456789abcdef",
             "AUTO_MIGRATE": "1",
-            "AUTHORIZER": "sandbox",
+            "AUTHORIZER": "vidos",
+            "VIDOS_AUTHORIZER_URL": authorizer_url,
+            "VIDOS_API_KEY": "benchmark",
             "PUBLIC_BASE_URL": "http://localhost",
             "LOG_LEVEL": "WARNING",
             "ADMIN_PASSWORD": "benchmark-admin-password",
             "RATELIMIT_VERIFICATIONS": "100000 per minute",
             "RATELIMIT_STORAGE_URI": "memory://",
-            "STATUS_CHECK_INTERVAL_SECONDS": 10**6,  # a Flask config key, not a variable
+            "STATUS_CHECK_INTERVAL_SECONDS": 0,  # a Flask config key; raised after sign-up
         }
     )
 
@@ -105,22 +108,20 @@ def post_form(client: Any, path: str, data: dict[str, str]) -> str:
     return str(expect(response, 303, f"POST {path}").headers["Location"])
 
 
-def signup(client: Any, identity: str) -> None:
+def signup(client: Any, fake: FakeVidos, pan: str) -> None:
+    """Sign up; the fake's wallet approves once it has "scanned" the waiting page's link."""
     waiting = post_form(client, "/signup", {"mode": "direct_post", "credential_format": "any"})
     page = expect(client.get(waiting), 200, "waiting page").get_data(as_text=True)
-    wallet = WALLET.search(page)
-    if not wallet:
-        raise SystemExit("no demo wallet link on the sign-up waiting page")
-    answer = {
-        "identity": identity,
-        "credential_format": "sd-jwt",
-        "outcome": "valid",
-        "share": "Share",
-    }
-    callback = post_form(client, wallet[0], answer)
-    landed = expect(client.get(callback), 303, "wallet callback").headers["Location"]
-    if landed != "/profile?welcome=1":
-        raise SystemExit(f"sign-up as {identity} ended at {landed}")
+    found = AUTH_ID.search(page)
+    if not found:
+        raise SystemExit("no authorization link on the sign-up waiting page")
+    fake.scan(found[0], pan)
+    for _ in range(10):
+        status = expect(client.get(f"{waiting}/status"), 200, "sign-up poll").get_json()
+        if status["status"] != "pending":
+            break
+    if status.get("next_url") != "/profile?welcome=1":
+        raise SystemExit(f"sign-up as {pan} ended with {status}")
 
 
 def start_payment(client: Any) -> str:
@@ -143,13 +144,16 @@ def measure(rows: int, repeat: int, root: Path) -> dict[str, Any]:
     if Path(app.__file__).resolve().parent.parent != root.resolve():
         raise SystemExit(f"app was imported from {app.__file__}, not from {root}")
     code = common.describe(root)
+    fake = FakeVidos(validate=False)
+    fake.server.start()
     with tempfile.TemporaryDirectory(prefix="demobank-requests-") as folder:
-        flask_app = make_app(Path(folder))
+        flask_app = make_app(Path(folder), fake.url)
         small, big = flask_app.test_client(), flask_app.test_client()
-        signup(small, "erika")
+        signup(small, fake, "BENCH-SMALL")
         seed_activity(flask_app, 10)
-        signup(big, "jan")
+        signup(big, fake, "BENCH-BIG")
         seed_activity(flask_app, rows)
+        flask_app.config["STATUS_CHECK_INTERVAL_SECONDS"] = 10**6
         waiting = start_payment(small)
         targets = {
             "status_poll_not_due": (small, f"{waiting}/status"),
@@ -169,6 +173,7 @@ def measure(rows: int, repeat: int, root: Path) -> dict[str, Any]:
                     timings[name].append(elapsed * 1000)
         poll = small.get(f"{waiting}/status").get_json()
         assert poll["status"] == "pending", f"the payment is no longer pending: {poll}"
+    fake.server.stop()
     figures: dict[str, float] = {}
     units: dict[str, str] = {}
     for name, values in timings.items():

@@ -1,7 +1,2 @@
-"""The bank's own OpenID4VP verifier (AUTHORIZER=local, and the sandbox): its endpoints."""
-
-from flask import Blueprint
-
-bp = Blueprint("oid4vp", __name__, url_prefix="/oid4vp")
-
-from . import views  # noqa: E402,F401
+"""The bank's own OpenID4VP verifier (AUTHORIZER=local, and the sandbox): LocalAuthorizer,
+its table, and the endpoints a wallet talks to (views.bp, registered only when in use)."""

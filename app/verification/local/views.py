@@ -9,14 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar, cast
 
-from flask import abort, current_app, jsonify, request
+from flask import Blueprint, abort, current_app, jsonify, request
 from werkzeug.wrappers import Response
 
 from ...db_types import utcnow
 from ...extensions import csrf, db, limiter
 from ..credentials.errors import PresentationError
 from ..oid4vp.request_object import request_uri_post_parameters, sign_request_object
-from . import bp
 from .authorizer import LocalAuthorizer, is_open
 from .models import VerifierRequest
 from .responses import ResponseRefused, receive_direct_post
@@ -25,6 +24,7 @@ MAX_BODY_BYTES = 1024 * 1024
 REQUEST_OBJECT_TYPE = "application/oauth-authz-req+jwt"  # section 5.10, RFC 9101
 RATE_LIMIT = "120 per minute"
 
+bp = Blueprint("oid4vp", __name__, url_prefix="/oid4vp")
 csrf.exempt(bp)
 View = TypeVar("View", bound=Callable[..., Response])
 

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from flask import Blueprint, abort, current_app, redirect, render_template, request
 from flask import Response as FlaskResponse
-from flask import abort, current_app, redirect, render_template, request
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import SelectField, StringField, SubmitField
@@ -19,7 +19,6 @@ from ...money import format_cents, parse_amount
 from ...schemas import CredentialFormat
 from ..oid4vp.response_crypto import jwk_thumbprint, select_response_encryption
 from ..pid import PID_ATTRIBUTES, claims_from_dcql, decode_transaction_data
-from . import bp
 from .holder import HolderError, Simulation, build_vp_token
 from .identities import BUILT_IN_IDENTITIES, IDENTITIES_BY_KEY, TestIdentity
 from .pki import sandbox_pki
@@ -32,6 +31,7 @@ from .wallet_client import (
     send_answer,
 )
 
+bp = Blueprint("sandbox", __name__, url_prefix="/sandbox")
 FORMAT_LABELS: dict[CredentialFormat, str] = {"sd-jwt": "SD-JWT", "mdoc": "mdoc"}
 CUSTOM = "custom"
 _TEXT = [Optional(), Length(max=100)]
