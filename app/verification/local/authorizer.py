@@ -97,7 +97,8 @@ class LocalAuthorizer:
             if not request.origin:
                 raise AuthorizerRefused("a Digital Credentials API request needs its origin")
             return dc_api_request_claims(expected_origins=[request.origin], **common)
-        assert state is not None
+        if state is None:
+            raise ValueError("a redirect request needs its state")
         return redirect_request_claims(
             response_uri=self.settings.response_uri, state=state, **common
         )
