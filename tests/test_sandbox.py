@@ -282,3 +282,20 @@ def test_every_built_in_identity_has_a_jpeg_portrait():
     for identity in BUILT_IN_IDENTITIES:
         jpeg = base64.b64decode(portrait_jpeg_base64(identity.key))
         assert jpeg.startswith(b"\xff\xd8\xff") and jpeg.endswith(b"\xff\xd9")
+
+
+def test_old_verifier_requests_are_pruned_with_the_bank_requests(app):
+    from app.housekeeping import prune
+
+    created = create(app)
+    fresh = create(app)
+    with app.app_context(), write_transaction():
+        db.session.execute(
+            update(VerifierRequest)
+            .where(VerifierRequest.id == created.authorization_id)
+            .values(expires_at=datetime.now(UTC) - timedelta(days=2))
+        )
+    with app.app_context():
+        assert prune().requests >= 1
+        assert db.session.get(VerifierRequest, created.authorization_id) is None
+        assert db.session.get(VerifierRequest, fresh.authorization_id) is not None
