@@ -299,3 +299,21 @@ def test_old_verifier_requests_are_pruned_with_the_bank_requests(app):
         assert prune().requests >= 1
         assert db.session.get(VerifierRequest, created.authorization_id) is None
         assert db.session.get(VerifierRequest, fresh.authorization_id) is not None
+
+
+def test_a_wallet_that_cannot_reach_the_bank_says_so(database_url):
+    """The demo wallet calls the bank at PUBLIC_BASE_URL over HTTP; when that address does
+    not answer from the server (NAT, a wrong port), its page says what to fix."""
+    from tests.helpers import free_port, make_app
+
+    base = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    app = make_app(database_url, PUBLIC_BASE_URL=base, DEMO_WALLET_TRANSPORT="http")
+    client = app.test_client()
+    with app.app_context():
+        created = current_authorizer().create_authorization(
+            flow_request("signin", ["sd-jwt"], "direct_post")
+        )
+    page = client.get(created.authorize_url, base_url=base, follow_redirects=True)
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "could not reach" in text and "PUBLIC_BASE_URL" in text
