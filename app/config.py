@@ -69,6 +69,7 @@ ENVIRONMENT_VARIABLES = frozenset(
         "RATELIMIT_VERIFICATIONS",
         "RATELIMIT_ADMIN_LOGIN",
         "RATELIMIT_CALLBACKS",
+        "RATELIMIT_VERIFIER",
         "RATELIMIT_STORAGE_URI",
         "ALLOW_SANDBOX_IN_PRODUCTION",
         "TRUSTED_PROXY_HOPS",
@@ -100,6 +101,7 @@ class Settings:
     ratelimit_verifications: str
     ratelimit_admin_login: str
     ratelimit_callbacks: str
+    ratelimit_verifier: str
     ratelimit_storage_uri: str
     allow_sandbox_in_production: bool
     trusted_proxy_hops: int
@@ -275,6 +277,9 @@ def load_settings(
         ),
         ratelimit_callbacks=rate_limit(
             "RATELIMIT_CALLBACKS", env.get("RATELIMIT_CALLBACKS", "30 per minute")
+        ),
+        ratelimit_verifier=rate_limit(
+            "RATELIMIT_VERIFIER", env.get("RATELIMIT_VERIFIER", "120 per minute")
         ),
         ratelimit_storage_uri=env.get("RATELIMIT_STORAGE_URI", "memory://"),
         allow_sandbox_in_production=flag(

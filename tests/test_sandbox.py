@@ -317,3 +317,22 @@ def test_a_wallet_that_cannot_reach_the_bank_says_so(database_url):
     text = page.get_data(as_text=True)
     assert page.status_code == 200
     assert "could not reach" in text and "PUBLIC_BASE_URL" in text
+
+
+def test_the_verifier_endpoints_are_limited_per_address_but_not_for_the_demo_wallet(
+    database_url,
+):
+    """RATELIMIT_VERIFIER counts each address; the sandbox's own wallet, which calls from
+    this server for every visitor, proves itself with a key only the server has."""
+    from tests.helpers import make_app
+
+    app = make_app(database_url, RATELIMIT_ENABLED=True, RATELIMIT_VERIFIER="2 per minute")
+    client = app.test_client()
+    created = create(app)
+    request_uri = f"/oid4vp/request/{created.authorization_id}"
+    assert [client.get(request_uri).status_code for _ in range(3)] == [200, 200, 429]
+    forged = client.get(request_uri, headers={"X-Demo-Wallet": "0" * 64})
+    assert forged.status_code == 429
+    for _ in range(2):  # the demo wallet fetches the request twice per answer: not counted
+        other = create(app)
+        answer(client, other.authorize_url)

@@ -1,11 +1,14 @@
 """The verifier's two endpoints a wallet talks to (OpenID4VP 1.0 sections 5.10 and 8.2).
 
 No session cookie or CSRF token: a wallet is another program. Each is rate-limited per
-client address and refuses bodies over 1 MB before reading them.
+client address (RATELIMIT_VERIFIER; the sandbox's own demo wallet, which calls from this
+server's address for every visitor, is not counted) and refuses bodies over 1 MB before
+reading them.
 """
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Callable
 from typing import TypeVar, cast
 
@@ -16,13 +19,14 @@ from ...db_types import utcnow
 from ...extensions import csrf, db, limiter
 from ..credentials.errors import PresentationError
 from ..oid4vp.request_object import request_uri_post_parameters, sign_request_object
+from ..sandbox.pki import demo_wallet_token
 from .authorizer import LocalAuthorizer, is_open
 from .models import VerifierRequest
 from .responses import ResponseRefused, receive_direct_post
 
 MAX_BODY_BYTES = 1024 * 1024
 REQUEST_OBJECT_TYPE = "application/oauth-authz-req+jwt"  # section 5.10, RFC 9101
-RATE_LIMIT = "120 per minute"
+DEMO_WALLET_HEADER = "X-Demo-Wallet"
 
 bp = Blueprint("oid4vp", __name__, url_prefix="/oid4vp")
 csrf.exempt(bp)
@@ -34,6 +38,19 @@ def _small_bodies(view: View) -> View:
     request hook applies a view's `max_content_length` first."""
     view.max_content_length = MAX_BODY_BYTES  # type: ignore[attr-defined]
     return view
+
+
+def _rate_limit() -> str:
+    return str(current_app.extensions["demobank.settings"].ratelimit_verifier)
+
+
+def _from_the_demo_wallet() -> bool:
+    """The sandbox's own wallet (see `pki.demo_wallet_token`): not limited per address."""
+    settings = current_app.extensions["demobank.settings"]
+    sent = request.headers.get(DEMO_WALLET_HEADER, "")
+    return settings.demo_wallet and hmac.compare_digest(
+        sent, demo_wallet_token(settings.secret_key)
+    )
 
 
 def _verifier() -> LocalAuthorizer:
@@ -48,7 +65,7 @@ def _oauth_error(description: str, error: str = "invalid_request", status: int =
 
 
 @bp.route("/request/<request_id>", methods=["GET", "POST"])
-@limiter.limit(RATE_LIMIT)
+@limiter.limit(_rate_limit, exempt_when=_from_the_demo_wallet)
 @_small_bodies
 def request_object(request_id: str) -> Response:
     """The signed request object of `request_uri` (5.10); with POST, re-signed with the
@@ -74,7 +91,7 @@ def request_object(request_id: str) -> Response:
 
 
 @bp.post("/response")
-@limiter.limit(RATE_LIMIT)
+@limiter.limit(_rate_limit, exempt_when=_from_the_demo_wallet)
 @_small_bodies
 def response_endpoint() -> Response:
     """Section 8.2: the wallet POSTs its encrypted answer; it is told where to send the

@@ -23,6 +23,7 @@ from ...db_types import utcnow
 from ..oid4vp.errors import RequestObjectError
 from ..oid4vp.request_object import verify_request_object
 from ..oid4vp.response_crypto import encrypt_response, select_response_encryption
+from .pki import demo_wallet_token
 
 TIMEOUT_SECONDS = 10.0
 MAX_ANSWER_BYTES = 64 * 1024
@@ -57,7 +58,13 @@ def _client() -> httpx.Client:
     transport: httpx.BaseTransport | None = None
     if current_app.config.get("DEMO_WALLET_TRANSPORT") == "wsgi":
         transport = httpx.WSGITransport(app=current_app._get_current_object())  # type: ignore[attr-defined]
-    return httpx.Client(transport=transport, timeout=TIMEOUT_SECONDS, follow_redirects=False)
+    secret = current_app.extensions["demobank.settings"].secret_key
+    return httpx.Client(
+        transport=transport,
+        timeout=TIMEOUT_SECONDS,
+        follow_redirects=False,
+        headers={"X-Demo-Wallet": demo_wallet_token(secret)},
+    )
 
 
 def _bank_url(url: str, what: str) -> str:
