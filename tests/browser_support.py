@@ -132,13 +132,18 @@ def sign_up(page: Any, identity: str = "erika") -> None:
     page.wait_for_url(re.compile(r"/profile\?welcome=1$"))
 
 
-def pay(page: Any, recipient: str, amount: str, reference: str = "") -> None:
-    """Fill the payment form and go on to the review page."""
-    page.goto("/send")
+def fill_payment(page: Any, recipient: str, amount: str, reference: str = "") -> None:
+    """On the payment form: fill it in and go on (Continue)."""
     page.get_by_label("Recipient").fill(recipient)
     page.get_by_label("Amount (EUR)").fill(amount)
     page.get_by_label("Reference").fill(reference)
     page.get_by_role("button", name="Continue").click()
+
+
+def pay(page: Any, recipient: str, amount: str, reference: str = "") -> None:
+    """Fill the payment form and go on to the review page."""
+    page.goto("/send")
+    fill_payment(page, recipient, amount, reference)
     page.wait_for_url(re.compile(r"/send/confirm$"))
 
 

@@ -11,6 +11,7 @@ import pytest
 
 from tests.browser_support import (
     euros,
+    fill_payment,
     on_waiting_page,
     open_wallet,
     serving,
@@ -61,10 +62,7 @@ def test_a_customer_journey(page, live_server):
 
     # Send money, reviewed, then confirmed in the wallet
     page.get_by_role("link", name="Send money").click()
-    page.get_by_label("Recipient").fill("Maria Garcia")
-    page.get_by_label("Amount (EUR)").fill("45.00")
-    page.get_by_label("Reference").fill("Dinner")
-    page.get_by_role("button", name="Continue").click()
+    fill_payment(page, "Maria Garcia", "45.00", "Dinner")
     page.get_by_role("button", name="Confirm with EUDI Wallet").click()
     page.get_by_text("Confirm it is you to send €45.00 to Maria Garcia").wait_for()
     share_in_wallet(page, "Pay €45.00 to Maria Garcia")

@@ -25,6 +25,7 @@ import pytest
 from tests.browser_support import (
     TIMEOUT_MS,
     euros,
+    fill_payment,
     new_page,
     on_waiting_page,
     share_in_wallet,
@@ -174,10 +175,7 @@ def test_the_journey_on_two_workers(pages, base_url):
 
     # Payment
     page.get_by_role("link", name="Send money").click()
-    page.get_by_label("Recipient").fill("Maria Garcia")
-    page.get_by_label("Amount (EUR)").fill("45.00")
-    page.get_by_label("Reference").fill("Dinner")
-    page.get_by_role("button", name="Continue").click()
+    fill_payment(page, "Maria Garcia", "45.00", "Dinner")
     page.get_by_role("button", name="Confirm with EUDI Wallet").click()
     page.get_by_text("Confirm it is you to send €45.00 to Maria Garcia").wait_for()
     wallet = share_in_new_tab(page, "Pay €45.00 to Maria Garcia")
