@@ -5,7 +5,9 @@
 #     -e PUBLIC_BASE_URL=https://bank.example.com \
 #     -e VIDOS_AUTHORIZER_URL=https://authorizer.example.com -e VIDOS_API_KEY=... demobank
 # A public sandbox demo (anyone can sign in as any test identity, play money) sets
-# ALLOW_SANDBOX_IN_PRODUCTION=1 instead of VIDOS_*. See README "Security".
+# ALLOW_SANDBOX_IN_PRODUCTION=1 instead of VIDOS_*. See README "Security". The bank's own
+# verifier for real wallets sets AUTHORIZER=local with VERIFIER_KEY_PATH, VERIFIER_CERT_PATH
+# and TRUSTED_ISSUER_CA_PATH (files mounted read-only); see README "Docker".
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
