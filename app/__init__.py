@@ -81,7 +81,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
 
         authorizer = build_authorizer(settings)
         app.extensions["demobank.authorizer"] = authorizer
-        _connect_local_verifier(authorizer)
+        _connect_local_verifier(authorizer, settings)
         # No connection opened at start-up survives into request handling: gunicorn may
         # fork this process (preload_app), and a forked child must open its own.
         db.session.remove()
@@ -142,15 +142,15 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
         app.register_blueprint(sandbox_bp)
 
 
-def _connect_local_verifier(authorizer: object) -> None:
+def _connect_local_verifier(authorizer: object, settings: Settings) -> None:
     """Tell the local verifier when the bank has given up on a request (verification
     does not import the flows, so the link is made here)."""
-    if getattr(authorizer, "reads_status_locally", False):
+    if settings.local_verifier:
         from .flows.requests import withdrawn
         from .verification.local.authorizer import LocalAuthorizer
 
-        if isinstance(authorizer, LocalAuthorizer):
-            authorizer.withdrawn = withdrawn
+        assert isinstance(authorizer, LocalAuthorizer)  # build_authorizer's, for this setting
+        authorizer.settings.withdrawn = withdrawn
 
 
 def _serving_process() -> bool:

@@ -18,14 +18,14 @@ from .admin_sessions import delete_expired_admin_sessions
 from .database import write_transaction
 from .db_types import utcnow
 from .extensions import Model, db
-from .flows.requests import delete_stale_requests
 from .login_sessions import delete_expired_sessions
-from .models import ALL_MODELS, MaintenanceRun
+from .models import ALL_MODELS, MaintenanceRun, PendingAuthRequest
 
 REQUEST_RETENTION = timedelta(days=1)
 PRUNE_EVERY = timedelta(hours=1)
 _registered: list[type[Model]] = []
-_stale_after: list[InstrumentedAttribute[datetime]] = []
+# What makes a row prunable: this time REQUEST_RETENTION past (a request ends by then).
+_stale_after: list[InstrumentedAttribute[datetime]] = [PendingAuthRequest.expires_at]
 
 
 def register_table(
@@ -54,11 +54,12 @@ class Pruned:
 
 def _prune_rows(now: datetime) -> Pruned:
     delete_expired_admin_sessions(now)
-    requests = delete_stale_requests(REQUEST_RETENTION, now)
-    for column in _stale_after:
-        requests += db.session.execute(
+    requests = sum(
+        db.session.execute(
             delete(column.class_).where(column < now - REQUEST_RETENTION)
         ).rowcount  # type: ignore[attr-defined]
+        for column in _stale_after
+    )
     return Pruned(sessions=delete_expired_sessions(now), requests=requests)
 
 

@@ -41,7 +41,6 @@ from app.verification.sandbox.holder import (
     HolderError,
     Simulation,
     build_vp_token,
-    requested_formats,
 )
 from app.verification.sandbox.holder_issue import holder_id, mdoc_elements, sd_jwt_claims
 from app.verification.sandbox.identities import BUILT_IN_IDENTITIES
@@ -460,28 +459,6 @@ def test_replayed_is_otherwise_a_good_presentation():
 
 
 # -- what cannot be answered --------------------------------------------------------------------
-
-
-def test_requested_formats():
-    assert requested_formats(bank_request("signup", BOTH)["dcql_query"]) == ["sd-jwt", "mdoc"]
-    assert requested_formats(bank_request("payment", ["sd-jwt"])["dcql_query"]) == ["sd-jwt"]
-    assert requested_formats(bank_request("payment", ["mdoc"])["dcql_query"]) == ["mdoc"]
-    dcql = bank_request("signup", BOTH)["dcql_query"]
-    dcql["credentials"].reverse()
-    assert requested_formats(dcql) == ["mdoc", "sd-jwt"]
-    del dcql["credential_sets"]  # both required: no single PID answers
-    assert requested_formats(dcql) == []
-    other_type = bank_request("payment", ["sd-jwt"])["dcql_query"]
-    other_type["credentials"][0]["meta"]["vct_values"] = ["urn:example:diploma"]
-    assert requested_formats(other_type) == []
-    assert requested_formats({"credentials": "nope"}) == []
-
-
-@pytest.mark.parametrize(("offered", "asked"), [("sd-jwt", "mdoc"), ("mdoc", "sd-jwt")])
-def test_a_format_that_was_not_requested(offered, asked):
-    request = bank_request("signup", [offered])
-    with pytest.raises(HolderError, match="does not ask for a PID"):
-        build(request, asked)
 
 
 def test_unanswerable_requests():

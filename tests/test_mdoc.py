@@ -33,7 +33,6 @@ from app.verification.credentials.mdoc import (
 from app.verification.sandbox.mdoc_pid import (
     PID_NAMESPACE,
     issue_mdoc,
-    other_session_transcript,
     present_mdoc,
     tamper_element,
 )
@@ -340,7 +339,8 @@ def test_too_many_elements() -> None:
 
 
 def test_replay_for_another_nonce() -> None:
-    replayed = presented(session_transcript=other_session_transcript(CLIENT_ID, RESPONSE_URI))
+    earlier = redirect_session_transcript(CLIENT_ID, "an-earlier-nonce", None, RESPONSE_URI)
+    replayed = presented(session_transcript=earlier)
 
     refused(replayed, "holder-binding", "deviceSignature")
 

@@ -20,9 +20,9 @@ from cryptography.hazmat.primitives import serialization
 
 from app.verification.credentials.cose import cose_key
 from app.verification.credentials.mdoc import PID_DOCTYPE
+from app.verification.credentials.session_transcript import redirect_session_transcript
 from app.verification.sandbox.mdoc_pid import (
     PID_NAMESPACE,
-    other_session_transcript,
     tamper_element,
 )
 
@@ -61,7 +61,8 @@ def test_isomdoc_accepts_our_device_response() -> None:
 
 
 def test_isomdoc_refuses_our_replayed_response() -> None:
-    replayed = presented(session_transcript=other_session_transcript(CLIENT_ID, RESPONSE_URI))
+    earlier = redirect_session_transcript(CLIENT_ID, "an-earlier-nonce", None, RESPONSE_URI)
+    replayed = presented(session_transcript=earlier)
 
     with pytest.raises(InvalidSignature):
         isomdoc.verify_device_response(replayed, cbor2.loads(TRANSCRIPT))

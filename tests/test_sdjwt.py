@@ -37,7 +37,6 @@ from app.verification.sandbox.sdjwt_pid import (
     present_sd_jwt_vc,
     select_disclosures,
     sign_jwt,
-    simulated_presentation,
     tamper_disclosure,
 )
 
@@ -745,46 +744,3 @@ def test_deep_chain_of_recursive_disclosures() -> None:
 def test_not_a_presentation() -> None:
     for junk in ["", "~", "a.b.c", "eyJ~~", "not an sd-jwt at all", "é~"]:
         refused(junk, "invalid-credential")
-
-
-# --- the demo wallet's failure simulations ---------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("failure", "error_type"),
-    [
-        ("tampered", "invalid-credential"),
-        ("replayed", "holder-binding"),
-        ("untrusted", "trusted-issuer-untrusted"),
-    ],
-)
-def test_simulated_failures_are_detected(failure: Any, error_type: PresentationErrorType) -> None:
-    presentation = simulated_presentation(
-        failure,
-        claims=CLAIMS,
-        pki=PKI,
-        holder_key=HOLDER,
-        issuer=ISSUER,
-        claim_paths=PATHS,
-        nonce=NONCE,
-        audience=AUDIENCE,
-        transaction_data=TRANSACTION_DATA,
-        now=NOW,
-    )
-    refused(presentation, error_type)
-
-
-def test_simulated_honest_and_withheld_presentations_verify() -> None:
-    common: dict[str, Any] = {
-        "claims": CLAIMS,
-        "pki": PKI,
-        "holder_key": HOLDER,
-        "issuer": ISSUER,
-        "claim_paths": PATHS,
-        "nonce": NONCE,
-        "audience": AUDIENCE,
-        "transaction_data": TRANSACTION_DATA,
-        "now": NOW,
-    }
-    assert "family_name" in verify(simulated_presentation(None, **common)).claims
-    assert "family_name" not in verify(simulated_presentation("withheld", **common)).claims

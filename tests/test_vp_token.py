@@ -33,7 +33,7 @@ from app.verification.pid import (
     build_presentation_request,
     encode_transaction_data,
 )
-from app.verification.sandbox.mdoc_pid import issue_mdoc, other_session_transcript, present_mdoc
+from app.verification.sandbox.mdoc_pid import issue_mdoc, present_mdoc
 from app.verification.sandbox.pki import Signer, holder_key, sandbox_pki
 from app.verification.sandbox.sdjwt_pid import issue_sd_jwt_vc, present_sd_jwt_vc
 
@@ -486,7 +486,7 @@ def test_the_verifiers_own_types_come_through():
     refused(replayed, SD_ONLY, "holder-binding", "nonce")
     rogue = {"pid_sd_jwt": [sd_jwt(paths(SD_ONLY), signer=PKI.rogue_issuer)]}
     refused(rogue, SD_ONLY, "trusted-issuer-untrusted", "not trusted")
-    elsewhere = other_session_transcript(CLIENT_ID, RESPONSE_URI)
+    elsewhere = redirect_session_transcript(CLIENT_ID, "an-earlier-nonce", None, RESPONSE_URI)
     answer = {"pid_mdoc": [mdoc(elements(MDOC_ONLY), transcript=elsewhere)]}
     assert refused(answer, MDOC_ONLY, "holder-binding", "transcript").path == ("pid_mdoc", 0)
 

@@ -10,7 +10,7 @@ import hmac
 from datetime import datetime, timedelta
 from typing import Literal, NamedTuple
 
-from sqlalchemy import and_, bindparam, delete, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 
 from ..database import in_write_transaction, write_transaction
 from ..db_types import utcnow
@@ -251,14 +251,3 @@ def remember_response_code(request_id: str, code: str) -> None:
             .values(response_code_hash=sha256_hex(code))
             .execution_options(synchronize_session=False)
         )
-
-
-def delete_stale_requests(older_than: timedelta, now: datetime | None = None) -> int:
-    """Delete requests created before `now - older_than` that can no longer be used."""
-    cutoff = (now or utcnow()) - older_than
-    result = db.session.execute(
-        delete(PendingAuthRequest).where(
-            PendingAuthRequest.created_at < cutoff, PendingAuthRequest.expires_at < cutoff
-        )
-    )
-    return int(result.rowcount)  # type: ignore[attr-defined]

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
 
-from ..schemas import ErrorInfo, PresentationMode
-
-if TYPE_CHECKING:  # claims -> pid -> base: only the type is needed here
-    from .claims import VerifiedClaims
+from ..schemas import ErrorInfo
+from .claims import VerifiedClaims
+from .presentation_request import PresentationRequest as PresentationRequest  # re-exported
 
 AuthorizationStatus = Literal["pending", "authorized", "rejected", "error", "expired"]
 FinalStatus = Literal["authorized", "rejected", "error", "expired"]
@@ -28,37 +27,6 @@ class AuthorizerRefused(AuthorizerError):
 
 class ResponseCodeNotFound(AuthorizerRefused):
     """The response code is unknown, already used or expired."""
-
-
-@dataclass(frozen=True)
-class PresentationRequest:
-    """Everything needed to ask a wallet for a presentation, independent of the authorizer."""
-
-    dcql: dict[str, Any]
-    mode: PresentationMode
-    origin: str | None = None
-    transaction_data: list[str] = field(default_factory=list)
-    verifier_info: list[dict[str, Any]] = field(default_factory=list)
-
-    def to_vidos_body(self) -> dict[str, Any]:
-        """The `POST /openid4/vp/v1_0/authorizations` body of the Vidos spec."""
-        body: dict[str, Any] = {"query": {"type": "DCQL", "dcql": self.dcql}}
-        if self.mode == "dc_api":
-            body.update(
-                responseMode="dc_api.jwt",
-                protocol="openid4vp-v1-signed",
-                expectedOrigins=[self.origin] if self.origin else [],
-            )
-        else:
-            body["responseMode"] = "direct_post.jwt"
-        parameters: dict[str, Any] = {}
-        if self.transaction_data:
-            parameters["transaction_data"] = list(self.transaction_data)
-        if self.verifier_info:
-            parameters["verifier_info"] = list(self.verifier_info)
-        if parameters:
-            body["responseTypeParameters"] = parameters
-        return body
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..schemas import CredentialFormat, PresentationMode
-from .base import PresentationRequest
+from .presentation_request import PresentationRequest
 
 MDOC_NAMESPACE = "eu.europa.ec.eudi.pid.1"
 MDOC_DOCTYPE = MDOC_NAMESPACE  # PID Rulebook 3.1.1: the same value for both

@@ -9,13 +9,10 @@ are read back from that row, shaped like the Vidos answers, so the flows read bo
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from cryptography import x509
 from sqlalchemy import select, update
 
 from ...database import database_ok, write_transaction
@@ -43,28 +40,12 @@ from ..oid4vp.request_object import (
     sign_request_object,
 )
 from ..oid4vp.response_crypto import new_encryption_key
-from .models import VerifierRequest
+from .models import VerifierRequest, is_open
+from .responses import receive_dc_api_response
+from .settings import LocalVerifierSettings
 
 AUTHORIZATION_TTL = timedelta(minutes=10)
 VERIFIER_NAME = "Demo Bank"
-
-
-@dataclass(frozen=True)
-class LocalVerifierSettings:
-    public_base_url: str
-    trust_anchors: Sequence[x509.Certificate]
-    demo_wallet: bool  # links open the demo wallet page instead of an openid4vp:// wallet
-
-    @property
-    def response_uri(self) -> str:
-        return f"{self.public_base_url}/oid4vp/response"
-
-    def request_uri(self, request_id: str) -> str:
-        return f"{self.public_base_url}/oid4vp/request/{request_id}"
-
-
-def is_open(row: VerifierRequest, now: datetime) -> bool:
-    return row.status == "created" and row.expires_at > now
 
 
 class LocalAuthorizer:
@@ -74,9 +55,6 @@ class LocalAuthorizer:
         self.settings = settings
         self.identity = identity
         self.name = "sandbox" if settings.demo_wallet else "local"  # as /health reports it
-        # Whether the bank has given up on an authorization (cancelled, expired): set by
-        # create_app, since verification does not import the flows that know it.
-        self.withdrawn: Callable[[str], bool] = lambda authorization_id: False
 
     def health(self) -> bool:
         return database_ok()
@@ -174,9 +152,7 @@ class LocalAuthorizer:
     def forward_dc_api_response(
         self, authorization_id: str, origin: str, response: str | dict[str, Any]
     ) -> FinalStatus:
-        from .responses import receive_dc_api_response
-
-        return receive_dc_api_response(self, authorization_id, origin, response)
+        return receive_dc_api_response(self.settings, authorization_id, origin, response)
 
     def resolve_response_code(self, code: str) -> ResolvedCode:
         now = utcnow()

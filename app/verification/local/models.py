@@ -62,4 +62,9 @@ class VerifierRequest(Model):
     responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+def is_open(row: VerifierRequest, now: datetime) -> bool:
+    """Not answered yet and not expired."""
+    return row.status == "created" and row.expires_at > now
+
+
 register_table(VerifierRequest, stale_after=VerifierRequest.expires_at)

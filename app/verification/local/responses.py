@@ -46,8 +46,8 @@ from ..oid4vp.response import (
     response_payload_parameters,
 )
 from ..oid4vp.response_crypto import decrypt_response, jwe_key_id, jwk_thumbprint
-from .authorizer import LocalAuthorizer, is_open
 from .models import VerifierRequest, VerifierStatus
+from .settings import LocalVerifierSettings
 
 RESPONSE_CODE_TTL = timedelta(minutes=5)
 
@@ -62,11 +62,11 @@ class ResponseRefused(Exception):
 
 
 def _open_row(
-    verifier: LocalAuthorizer, row: VerifierRequest | None, now: datetime
+    verifier: LocalVerifierSettings, row: VerifierRequest | None, now: datetime
 ) -> VerifierRequest:
     if row is None:
         raise ResponseRefused("no request of this verifier matches the response")
-    if not is_open(row, now) or verifier.withdrawn(row.id):
+    if not verifier.wants_an_answer(row, now):
         raise ResponseRefused("the request was answered, cancelled or has expired")
     return row
 
@@ -155,7 +155,7 @@ def _finish(row_id: str, values: dict[str, Any], now: datetime) -> str:
 
 
 def _context(
-    verifier: LocalAuthorizer,
+    verifier: LocalVerifierSettings,
     row: VerifierRequest,
     audience: str,
     transcript: bytes,
@@ -166,12 +166,12 @@ def _context(
         audience=audience,
         session_transcript=transcript,
         transaction_data=list(row.request.get("transaction_data") or []),
-        trust_anchors=verifier.settings.trust_anchors,
+        trust_anchors=verifier.trust_anchors,
         now=now,
     )
 
 
-def receive_direct_post(verifier: LocalAuthorizer, form: Mapping[str, str]) -> str:
+def receive_direct_post(verifier: LocalVerifierSettings, form: Mapping[str, str]) -> str:
     """The `redirect_uri` for the wallet (8.2) once the answer is recorded."""
     now = utcnow()
     try:
@@ -203,13 +203,13 @@ def receive_direct_post(verifier: LocalAuthorizer, form: Mapping[str, str]) -> s
             row.client_id,
             row.nonce,
             jwk_thumbprint(_public_jwk(row)),
-            verifier.settings.response_uri,
+            verifier.response_uri,
         )
         context = _context(verifier, row, row.client_id, transcript, now)
         values = _decide(row, response, context, refuse_holder_binding=True)
     db.session.rollback()  # end the read before the write transaction
     code = _finish(row_id, values, now)
-    return f"{verifier.settings.public_base_url}/callback?response_code={code}"
+    return f"{verifier.public_base_url}/callback?response_code={code}"
 
 
 def _find(column: Any, value: str) -> VerifierRequest | None:
@@ -217,7 +217,7 @@ def _find(column: Any, value: str) -> VerifierRequest | None:
 
 
 def receive_dc_api_response(
-    verifier: LocalAuthorizer, request_id: str, origin: str, data: str | dict[str, Any]
+    verifier: LocalVerifierSettings, request_id: str, origin: str, data: str | dict[str, Any]
 ) -> FinalStatus:
     """Appendix A.4: the browser hands over the wallet's answer; `origin` is the page's."""
     now = utcnow()

@@ -10,7 +10,8 @@ from ...config import ConfigError, Settings
 from ..oid4vp.errors import IdentityError
 from ..oid4vp.identity import VerifierIdentity, ensure_development_identity, load_identity
 from ..sandbox.pki import sandbox_pki
-from .authorizer import LocalAuthorizer, LocalVerifierSettings
+from .authorizer import LocalAuthorizer
+from .settings import LocalVerifierSettings
 
 DEVELOPMENT_IDENTITY_FOLDER = "verifier"
 

@@ -19,14 +19,13 @@ from ...db_types import utcnow
 from ...extensions import csrf, db, limiter
 from ..credentials.errors import PresentationError
 from ..oid4vp.request_object import request_uri_post_parameters, sign_request_object
-from ..sandbox.pki import demo_wallet_token
-from .authorizer import LocalAuthorizer, is_open
+from ..sandbox.pki import DEMO_WALLET_HEADER, demo_wallet_token
+from .authorizer import LocalAuthorizer
 from .models import VerifierRequest
 from .responses import ResponseRefused, receive_direct_post
 
 MAX_BODY_BYTES = 1024 * 1024
 REQUEST_OBJECT_TYPE = "application/oauth-authz-req+jwt"  # section 5.10, RFC 9101
-DEMO_WALLET_HEADER = "X-Demo-Wallet"
 
 bp = Blueprint("oid4vp", __name__, url_prefix="/oid4vp")
 csrf.exempt(bp)
@@ -74,7 +73,7 @@ def request_object(request_id: str) -> Response:
     row = db.session.get(VerifierRequest, request_id)
     if row is None or row.response_mode != "direct_post.jwt":
         abort(404)
-    if not is_open(row, utcnow()) or verifier.withdrawn(row.id):
+    if not verifier.settings.wants_an_answer(row, utcnow()):
         return _oauth_error("the request was answered, cancelled or has expired", status=410)
     jwt = row.request_object
     if request.method == "POST":
@@ -97,7 +96,7 @@ def response_endpoint() -> Response:
     """Section 8.2: the wallet POSTs its encrypted answer; it is told where to send the
     person next (the bank's callback with a single-use response code)."""
     try:
-        redirect_uri = receive_direct_post(_verifier(), request.form.to_dict())
+        redirect_uri = receive_direct_post(_verifier().settings, request.form.to_dict())
     except ResponseRefused as exc:
         current_app.logger.info("wallet response refused: %s", exc.description)
         return _oauth_error(exc.description, exc.error)

@@ -62,7 +62,7 @@ from .mdoc_pid import PID_NAMESPACE, present_mdoc, tamper_element
 from .pki import holder_key, sandbox_pki
 from .sdjwt_pid import add_key_binding, select_disclosures, tamper_disclosure
 
-__all__ = ["SIMULATIONS", "HolderError", "Simulation", "build_vp_token", "requested_formats"]
+__all__ = ["SIMULATIONS", "HolderError", "Simulation", "build_vp_token"]
 
 Simulation = Literal["untrusted", "withheld", "tampered", "replayed"]
 SIMULATIONS: tuple[Simulation, ...] = get_args(Simulation)
@@ -101,18 +101,6 @@ def _answerable(query: DcqlQuery, fmt: CredentialFormat) -> CredentialQuery | No
             continue
         return credential_query
     return None
-
-
-def requested_formats(dcql_query: Mapping[str, Any]) -> list[CredentialFormat]:
-    """The formats the wallet can answer the query with, in the query's order."""
-    try:
-        query = _parsed(dcql_query)
-    except HolderError:
-        return []
-    order = list(query.credentials)
-    answers = {fmt: _answerable(query, fmt) for fmt in _QUERY_FORMATS}
-    found = [(order.index(q.id), fmt) for fmt, q in answers.items() if q is not None]
-    return [fmt for _, fmt in sorted(found)]
 
 
 def _disclosed(query: CredentialQuery, credential: Mapping[str, Any]) -> list[ClaimQuery]:

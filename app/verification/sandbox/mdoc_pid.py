@@ -9,7 +9,7 @@ session transcript (OpenID4VP B.2.5, B.2.6).
 The demo wallet's failure simulations are real faults that the verifier has to catch:
 
 - tampered: `tamper_element` changes a value after issuance, the MSO stays as signed;
-- replayed: `present_mdoc` with the transcript of another request (`other_session_transcript`);
+- replayed: `present_mdoc` with the transcript of another request (another nonce);
 - withheld: `present_mdoc(..., withhold=...)` leaves requested elements out;
 - untrusted issuer: `issue_mdoc(..., signer=sandbox_pki(secret).rogue_issuer)`.
 """
@@ -30,7 +30,6 @@ from ..credentials.cose import HEADER_X5CHAIN, cose_key, sign1
 from ..credentials.mdoc import (
     PID_DOCTYPE,
     device_authentication_bytes,
-    redirect_session_transcript,
 )
 from .pki import Signer
 
@@ -162,9 +161,3 @@ def tamper_element(
             items[index] = _item_bytes(item["digestID"], item["random"], element_identifier, value)
             return cbor.encode(stored)
     raise KeyError(element_identifier)
-
-
-def other_session_transcript(client_id: str, response_uri: str) -> bytes:
-    """The transcript of an earlier request (another nonce) to the same verifier: a
-    presentation signed over it is a replay."""
-    return redirect_session_transcript(client_id, secrets.token_urlsafe(32), None, response_uri)

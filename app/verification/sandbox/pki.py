@@ -175,9 +175,12 @@ def holder_key(secret: str, holder_id: str) -> ec.EllipticCurvePrivateKey:
     return derive_p256_key(secret, f"holder/{holder_id}")
 
 
+DEMO_WALLET_HEADER = "X-Demo-Wallet"
+
+
 @lru_cache(maxsize=4)
 def demo_wallet_token(secret: str) -> str:
-    """What the demo wallet's server side sends in `X-Demo-Wallet` so that the verifier's
+    """What the demo wallet's server side sends in DEMO_WALLET_HEADER so that the verifier's
     per-address rate limit does not count it: its calls all come from this server's own
     address, for every visitor at once. Only a holder of SECRET_KEY can make it."""
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=_SALT, info=b"demo-wallet").derive(

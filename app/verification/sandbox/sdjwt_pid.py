@@ -6,8 +6,8 @@ members), arrays (nationalities) as one Disclosure, random decoys in every `_sd`
 `present_sd_jwt_vc` is the wallet: it keeps the Disclosures a DCQL query's claim paths need
 (with their parents) and appends a KB-JWT.
 
-The demo wallet's failure simulations (`simulated_presentation`) are real attacks that the
-verifier (`credentials.sdjwt.verify_sd_jwt_vc`) detects by itself:
+The demo wallet's failure simulations (built in holder.py with these pieces) are real
+attacks that the verifier (`credentials.sdjwt.verify_sd_jwt_vc`) detects by itself:
 - "tampered": a Disclosure's value changed after issuance; its digest is then referenced
   nowhere, so the verifier refuses an unreferenced Disclosure (the KB-JWT is re-signed, as
   a dishonest holder would);
@@ -44,7 +44,7 @@ from ..credentials.sdjwt_kb import (
     sd_hash,
     transaction_data_hashes,
 )
-from .pki import SandboxPki, Signer
+from .pki import Signer
 
 DECOYS = (1, 4)  # each `_sd` array gets between 1 and 4 decoy digests (section 4.2.5)
 _RESERVED = frozenset({"iss", "iat", "nbf", "exp", "vct", "cnf", "status", "_sd", "_sd_alg"})
@@ -229,40 +229,3 @@ def tamper_disclosure(sd_jwt: str, claim_name: str, value: Any) -> str:
             encoded[index] = encode_disclosure(disclosure.salt, claim_name, value)
             return "~".join([issuer_jwt, *encoded, ""])
     raise ValueError(f"no disclosure of {claim_name!r} in the SD-JWT")
-
-
-def simulated_presentation(
-    failure: Simulation | None,
-    *,
-    claims: Mapping[str, Any],
-    pki: SandboxPki,
-    holder_key: ec.EllipticCurvePrivateKey,
-    issuer: str,
-    claim_paths: Sequence[ClaimPathQuery],
-    nonce: str,
-    audience: str,
-    transaction_data: Sequence[str],
-    now: datetime,
-    valid_for: timedelta = timedelta(days=365),
-) -> str:
-    """Issue and present, honestly (`failure` None) or with one of the simulated attacks."""
-    issued = issue_sd_jwt_vc(
-        claims,
-        signer=pki.rogue_issuer if failure == "untrusted" else pki.issuer,
-        holder_public_key=holder_key.public_key(),
-        issuer=issuer,
-        now=now,
-        valid_for=valid_for,
-    )
-    sd_jwt = select_disclosures(issued, claim_paths[1:] if failure == "withheld" else claim_paths)
-    if failure == "tampered":
-        name = next(str(p[-1]) for p in claim_paths if p and isinstance(p[-1], str))
-        sd_jwt = tamper_disclosure(sd_jwt, name, "tampered")
-    return add_key_binding(
-        sd_jwt,
-        holder_key=holder_key,
-        nonce=f"replayed-{nonce}" if failure == "replayed" else nonce,
-        audience=audience,
-        transaction_data=transaction_data,
-        now=now,
-    )

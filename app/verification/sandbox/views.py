@@ -101,7 +101,7 @@ class WalletForm(FlaskForm):  # type: ignore[misc]
         )
 
 
-SIMULATIONS: dict[str, Simulation] = {
+SIMULATED_OUTCOMES: dict[str, Simulation] = {  # the form's choices -> what the holder fakes
     "untrusted": "untrusted",
     "incomplete": "withheld",
     "tampered": "tampered",
@@ -198,9 +198,7 @@ def wallet() -> str | Response:
     form = _form_for(ask)
     if form.is_submitted():
         try:
-            redirect_uri = _answer(checked, ask, form)
-        except RequestClosed:
-            return _render(_CLOSED, None)
+            redirect_uri = _answer(checked, form)
         except WalletProblem as exc:
             error = str(exc)
         else:
@@ -230,7 +228,7 @@ def _render(ask: WalletRequest, error: str | None, form: WalletForm | None = Non
     )
 
 
-def _answer(checked: CheckedRequest, ask: WalletRequest, form: WalletForm) -> str | None:
+def _answer(checked: CheckedRequest, form: WalletForm) -> str | None:
     """The verifier's redirect_uri, or None when the form needs correcting."""
     state = checked.claims.get("state")
     if form.show.data:
@@ -246,7 +244,8 @@ def _answer(checked: CheckedRequest, ask: WalletRequest, form: WalletForm) -> st
     if identity is None:
         return None
     fmt: CredentialFormat = "mdoc" if form.credential_format.data == "mdoc" else "sd-jwt"
-    vp_token = _presentation(checked, identity, fmt, SIMULATIONS.get(form.outcome.data or ""))
+    simulation = SIMULATED_OUTCOMES.get(form.outcome.data or "")
+    vp_token = _presentation(checked, identity, fmt, simulation)
     return send_answer(checked, {"vp_token": vp_token, "state": state})
 
 

@@ -23,7 +23,7 @@ from ...db_types import utcnow
 from ..oid4vp.errors import RequestObjectError
 from ..oid4vp.request_object import verify_request_object
 from ..oid4vp.response_crypto import encrypt_response, select_response_encryption
-from .pki import demo_wallet_token
+from .pki import DEMO_WALLET_HEADER, demo_wallet_token
 
 TIMEOUT_SECONDS = 10.0
 MAX_ANSWER_BYTES = 64 * 1024
@@ -63,7 +63,7 @@ def _client() -> httpx.Client:
         transport=transport,
         timeout=TIMEOUT_SECONDS,
         follow_redirects=False,
-        headers={"X-Demo-Wallet": demo_wallet_token(secret)},
+        headers={DEMO_WALLET_HEADER: demo_wallet_token(secret)},
     )
 
 
