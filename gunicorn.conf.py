@@ -7,6 +7,8 @@ the master and forked (`preload_app`), so the workers share its code pages; its 
 frozen before the fork (`gc.freeze`). Re-measured for issue 11 (8 clients, a poll every
 0.05 s, 2 workers): 8, 4 and 2 threads per worker served 6.20, 6.25 and 6.27 payments/s at
 97, 103 and 108 ms of server CPU per payment, within the noise of each other, so 8 stays.
+Again later, twice each: 2 workers with 8, 2 or 1 threads and 3 workers with 4 served
+7.08-7.23 payments/s at 58-67 ms per payment, no setting ahead of the noise.
 """
 
 import gc
