@@ -47,22 +47,29 @@ def configure_engine(engine: Engine) -> None:
 
 
 @contextmanager
-def write_transaction() -> Iterator[Session]:
+def write_transaction(keep_loaded: bool = False) -> Iterator[Session]:
     """Run a read-then-write unit of work in one transaction that commits or rolls back.
 
     On SQLite the transaction starts with BEGIN IMMEDIATE, taking the write lock before
     the first read, so two writers never both read the old state. On PostgreSQL the
     callers use row locks (`with_for_update`) or conditional updates instead.
+
+    The commits expire what the session has loaded, so it is read again when next used.
+    `keep_loaded` keeps it as it is, for a write whose effect the caller already holds: an
+    INSERT of the object it returns, a conditional UPDATE of a column checked only before.
     """
     session = db.session()
-    if session.in_transaction():
-        session.commit()
+    expire_on_commit = session.expire_on_commit
+    session.expire_on_commit = expire_on_commit and not keep_loaded
     token = _immediate.set(True)
     try:
+        if session.in_transaction():
+            session.commit()
         with session.begin():
             yield session
     finally:
         _immediate.reset(token)
+        session.expire_on_commit = expire_on_commit
 
 
 def in_write_transaction() -> bool:

@@ -79,6 +79,34 @@ def test_a_vidos_poll_that_is_not_due_writes_nothing(fake_authorizer, database_u
     assert len(selects) == 5 * 1  # the request (no login session: signing in)
 
 
+def test_the_waiting_page_reads_its_request_once_when_it_asks_vidos(
+    fake_authorizer, database_url
+):
+    """A due check claims its slot with one conditional UPDATE and renders from the row it
+    read first: the claim's commit does not send the page back to the database."""
+    app = make_app(
+        database_url,
+        AUTHORIZER="vidos",
+        VIDOS_AUTHORIZER_URL=fake_authorizer.url,
+        STATUS_CHECK_INTERVAL_SECONDS=0,
+    )
+    fake_authorizer.on("POST", f"{API}/authorizations", Canned(201, created("a-1")))
+    fake_authorizer.on(
+        "GET", f"{API}/authorizations/a-1/status", Canned(200, {"status": "created"})
+    )
+    browser = Browser(app.test_client())
+    request_id = browser.start("/signin", {"mode": "direct_post"})
+    with statements(app) as seen:
+        page = browser.get(f"/auth/{request_id}")
+    assert page.status_code == 200 and b"qr-code" in page.data
+    assert len(fake_authorizer.calls("GET", f"{API}/authorizations/a-1/status")) == 1
+    table = re.compile(r"\bpending_auth_requests\b")
+    reads = [s for s in seen if s.lstrip().upper().startswith("SELECT") and table.search(s)]
+    assert len(reads) == 1
+    writes = [s.split()[0].upper() for s in seen if WRITE.match(s)]
+    assert writes == ["BEGIN", "UPDATE"]  # BEGIN IMMEDIATE, then the claim
+
+
 def test_a_local_poll_reads_its_own_verifier_and_writes_nothing(slow_checks_app):
     """The sandbox's verifier is this database: every poll looks (no throttle), and a
     pending answer costs one read more than a remote authorizer's not-due poll."""

@@ -68,7 +68,7 @@ def start(
             )
         }
     )
-    with write_transaction():
+    with write_transaction(keep_loaded=True):  # the new row is as stored
         return requests.create_request(
             stored_meta,
             mode,
@@ -100,7 +100,9 @@ def refresh(
         return apply_status(authorizer, request, status.status, status.error_info)
     if not requests.check_due(request, min_interval):
         return PENDING
-    with write_transaction():
+    # The claim writes only `last_checked_at`, which nothing reads after `check_due`: the
+    # request stays loaded, so the view reads it once.
+    with write_transaction(keep_loaded=True):
         claimed = requests.claim_status_check(request.id, min_interval)
     if not claimed:
         return PENDING
@@ -114,7 +116,11 @@ def apply_status(
     status: str,
     error_info: ErrorInfo | None,
 ) -> Outcome:
-    """Finish a request according to an authorizer status (idempotent)."""
+    """Finish a request according to an authorizer status (idempotent). A status that is
+    still pending changes nothing and reads nothing: the next poll sees anything else that
+    ended the request meanwhile (a wallet callback, a cancel)."""
+    if status == "pending":
+        return PENDING
     request_id = request.id
     if status == "authorized":
         return complete(authorizer, request)
