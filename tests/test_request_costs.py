@@ -54,52 +54,45 @@ def pending_payment(app) -> tuple[Browser, str]:
     return browser, request_id
 
 
-def test_a_vidos_poll_that_is_not_due_writes_nothing(fake_authorizer, database_url):
+STATUS_PATH = f"{API}/authorizations/a-1/status"
+
+
+def vidos_signin(fake_authorizer, database_url, check_interval: float):
+    """An app asking the fake Vidos at most every `check_interval` seconds, and a sign-in
+    started in a browser whose wallet has not answered yet: (app, browser, request id)."""
     app = make_app(
         database_url,
         AUTHORIZER="vidos",
         VIDOS_AUTHORIZER_URL=fake_authorizer.url,
-        STATUS_CHECK_INTERVAL_SECONDS=3600,
+        STATUS_CHECK_INTERVAL_SECONDS=check_interval,
     )
     fake_authorizer.on("POST", f"{API}/authorizations", Canned(201, created("a-1")))
-    fake_authorizer.on(
-        "GET", f"{API}/authorizations/a-1/status", Canned(200, {"status": "created"})
-    )
+    fake_authorizer.on("GET", STATUS_PATH, Canned(200, {"status": "created"}))
     browser = Browser(app.test_client())
-    request_id = browser.start("/signin", {"mode": "direct_post"})
+    return app, browser, browser.start("/signin", {"mode": "direct_post"})
+
+
+def test_a_vidos_poll_that_is_not_due_writes_nothing(fake_authorizer, database_url):
+    app, browser, request_id = vidos_signin(fake_authorizer, database_url, 3600)
     assert browser.status(request_id)["status"] == "pending"  # this one asks Vidos
-    status_path = f"{API}/authorizations/a-1/status"
-    assert len(fake_authorizer.calls("GET", status_path)) == 1
+    assert len(fake_authorizer.calls("GET", STATUS_PATH)) == 1
     with statements(app) as seen:
         for _ in range(5):
             assert browser.status(request_id)["status"] == "pending"
-    assert len(fake_authorizer.calls("GET", status_path)) == 1  # throttled: not asked again
+    assert len(fake_authorizer.calls("GET", STATUS_PATH)) == 1  # throttled: not asked again
     assert [s for s in seen if WRITE.match(s)] == []
     selects = [s for s in seen if s.lstrip().upper().startswith("SELECT")]
     assert len(selects) == 5 * 1  # the request (no login session: signing in)
 
 
-def test_the_waiting_page_reads_its_request_once_when_it_asks_vidos(
-    fake_authorizer, database_url
-):
+def test_the_waiting_page_reads_its_request_once_when_it_asks_vidos(fake_authorizer, database_url):
     """A due check claims its slot with one conditional UPDATE and renders from the row it
     read first: the claim's commit does not send the page back to the database."""
-    app = make_app(
-        database_url,
-        AUTHORIZER="vidos",
-        VIDOS_AUTHORIZER_URL=fake_authorizer.url,
-        STATUS_CHECK_INTERVAL_SECONDS=0,
-    )
-    fake_authorizer.on("POST", f"{API}/authorizations", Canned(201, created("a-1")))
-    fake_authorizer.on(
-        "GET", f"{API}/authorizations/a-1/status", Canned(200, {"status": "created"})
-    )
-    browser = Browser(app.test_client())
-    request_id = browser.start("/signin", {"mode": "direct_post"})
+    app, browser, request_id = vidos_signin(fake_authorizer, database_url, 0)
     with statements(app) as seen:
         page = browser.get(f"/auth/{request_id}")
     assert page.status_code == 200 and b"qr-code" in page.data
-    assert len(fake_authorizer.calls("GET", f"{API}/authorizations/a-1/status")) == 1
+    assert len(fake_authorizer.calls("GET", STATUS_PATH)) == 1
     table = re.compile(r"\bpending_auth_requests\b")
     reads = [s for s in seen if s.lstrip().upper().startswith("SELECT") and table.search(s)]
     assert len(reads) == 1
