@@ -11,7 +11,6 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlencode
 
 from sqlalchemy import select, update
 
@@ -94,11 +93,12 @@ class LocalAuthorizer:
                 VerifierRequest(
                     id=request_id,
                     status="created",
-                    response_mode="dc_api.jwt" if request.mode == "dc_api" else "direct_post.jwt",
+                    # columns of what the signed claims say, to find and check answers by
+                    response_mode=claims["response_mode"],
                     request=claims,
                     request_object=request_object,
-                    client_id=self.identity.client_id,
-                    nonce=nonce,
+                    client_id=claims["client_id"],
+                    nonce=claims["nonce"],
                     state=state,
                     origin=request.origin if request.mode == "dc_api" else None,
                     encryption_kid=key.kid,
@@ -124,9 +124,11 @@ class LocalAuthorizer:
     def demo_wallet_link(self, request_id: str) -> str:
         """The demo wallet's page for a request: what a phone wallet gets from an
         `openid4vp://?client_id=...&request_uri=...` link (section 5.10)."""
-        request_uri = self.settings.request_uri(request_id)
-        query = urlencode({"client_id": self.identity.client_id, "request_uri": request_uri})
-        return f"{self.settings.public_base_url}/sandbox/wallet?{query}"
+        return authorization_link(
+            scheme_url=f"{self.settings.public_base_url}/sandbox/wallet",
+            client_id=self.identity.client_id,
+            request_uri=self.settings.request_uri(request_id),
+        )
 
     def _row(self, authorization_id: str) -> VerifierRequest:
         row = db.session.get(VerifierRequest, authorization_id)

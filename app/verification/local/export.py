@@ -23,7 +23,6 @@ def presentation_document(verifier: LocalAuthorizer, authorization_id: str) -> d
     row = db.session.get(VerifierRequest, authorization_id)
     if row is None or row.vp_token is None:
         raise LookupError("no presentation was received for this request")
-    public_jwk = row.request["client_metadata"]["jwks"]["keys"][0]
     anchors = b"".join(
         certificate.public_bytes(serialization.Encoding.PEM)
         for certificate in verifier.settings.trust_anchors
@@ -37,6 +36,6 @@ def presentation_document(verifier: LocalAuthorizer, authorization_id: str) -> d
         "transaction_data": list(row.request.get("transaction_data") or []),
         "dcql_query": row.request["dcql_query"],
         "issuer_ca_pem": anchors.decode("ascii"),
-        "jwk_thumbprint": b64url_encode(jwk_thumbprint(public_jwk)),
+        "jwk_thumbprint": b64url_encode(jwk_thumbprint(row.encryption_public_jwk)),
         "status": row.status,
     }

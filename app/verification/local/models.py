@@ -19,7 +19,6 @@ VerifierStatus = Literal["created", "authorized", "rejected", "error"]
 ResponseMode = Literal["direct_post.jwt", "dc_api.jwt"]
 _OBJECT = TypeAdapter(dict[str, Any])
 _OBJECTS = TypeAdapter(list[dict[str, Any]])
-_STRINGS = TypeAdapter(list[str])
 
 
 class VerifierRequest(Model):
@@ -60,6 +59,11 @@ class VerifierRequest(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def encryption_public_jwk(self) -> dict[str, Any]:
+        """The key the wallet encrypts its answer to, as the signed request offers it."""
+        return dict(self.request["client_metadata"]["jwks"]["keys"][0])
 
 
 def is_open(row: VerifierRequest, now: datetime) -> bool:

@@ -38,7 +38,7 @@ from ..credentials.vp_token import (
     vidos_credentials,
 )
 from ..oid4vp.errors import OpenID4VPError
-from ..oid4vp.parameters import credential_query_ids
+from ..oid4vp.parameters import DC_API_JWT, DIRECT_POST_JWT, ORIGIN_PREFIX, credential_query_ids
 from ..oid4vp.response import (
     AuthorizationErrorResponse,
     AuthorizationResponse,
@@ -69,10 +69,6 @@ def _open_row(
     if not verifier.wants_an_answer(row, now):
         raise ResponseRefused("the request was answered, cancelled or has expired")
     return row
-
-
-def _public_jwk(row: VerifierRequest) -> dict[str, Any]:
-    return dict(row.request["client_metadata"]["jwks"]["keys"][0])
 
 
 def _decrypt(
@@ -189,7 +185,7 @@ def receive_direct_post(verifier: LocalVerifierSettings, form: Mapping[str, str]
         except OpenID4VPError as exc:
             raise ResponseRefused(exc.detail) from None
         row = _open_row(verifier, _find(VerifierRequest.encryption_kid, kid) if kid else None, now)
-        if row.response_mode != "direct_post.jwt":
+        if row.response_mode != DIRECT_POST_JWT:
             raise ResponseRefused("this request is answered over the Digital Credentials API")
         response = _decrypt(row, token)
         if response.state != row.state:
@@ -202,8 +198,8 @@ def receive_direct_post(verifier: LocalVerifierSettings, form: Mapping[str, str]
         transcript = redirect_session_transcript(
             row.client_id,
             row.nonce,
-            jwk_thumbprint(_public_jwk(row)),
-            verifier.response_uri,
+            jwk_thumbprint(row.encryption_public_jwk),
+            row.request["response_uri"],  # as signed, even if the site's address changed since
         )
         context = _context(verifier, row, row.client_id, transcript, now)
         values = _decide(row, response, context, refuse_holder_binding=True)
@@ -224,7 +220,7 @@ def receive_dc_api_response(
     row = db.session.get(VerifierRequest, request_id)
     try:
         row = _open_row(verifier, row, now)
-        if row.response_mode != "dc_api.jwt" or origin != row.origin:
+        if row.response_mode != DC_API_JWT or origin != row.origin:
             raise ResponseRefused("the answer does not come from the request's origin")
         parameters = data if isinstance(data, dict) else {"response": data}
         token = encrypted_response_parameter(parameters)
@@ -235,9 +231,11 @@ def receive_dc_api_response(
         status, item = _declined(response)
         values: dict[str, Any] = {"status": status, "policy_response": [item]}
     else:
-        transcript = dc_api_session_transcript(origin, row.nonce, jwk_thumbprint(_public_jwk(row)))
+        transcript = dc_api_session_transcript(
+            origin, row.nonce, jwk_thumbprint(row.encryption_public_jwk)
+        )
         # B.3.6 / A.4: over the DC API the audience is the origin, not the client id
-        context = _context(verifier, row, f"origin:{origin}", transcript, now)
+        context = _context(verifier, row, ORIGIN_PREFIX + origin, transcript, now)
         values = _decide(row, response, context, refuse_holder_binding=False)
     row_id = row.id
     db.session.rollback()

@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response
 from ...db_types import utcnow
 from ...extensions import csrf, db, limiter
 from ..credentials.errors import PresentationError
+from ..oid4vp.parameters import DIRECT_POST_JWT, REQUEST_OBJECT_MEDIA_TYPE
 from ..oid4vp.request_object import request_uri_post_parameters, sign_request_object
 from ..sandbox.pki import DEMO_WALLET_HEADER, demo_wallet_token
 from .authorizer import LocalAuthorizer
@@ -25,7 +26,6 @@ from .models import VerifierRequest
 from .responses import ResponseRefused, receive_direct_post
 
 MAX_BODY_BYTES = 1024 * 1024
-REQUEST_OBJECT_TYPE = "application/oauth-authz-req+jwt"  # section 5.10, RFC 9101
 
 bp = Blueprint("oid4vp", __name__, url_prefix="/oid4vp")
 csrf.exempt(bp)
@@ -59,7 +59,6 @@ def _verifier() -> LocalAuthorizer:
 def _oauth_error(description: str, error: str = "invalid_request", status: int = 400) -> Response:
     response = jsonify(error=error, error_description=description)
     response.status_code = status
-    response.headers["Cache-Control"] = "no-store"
     return response
 
 
@@ -71,7 +70,7 @@ def request_object(request_id: str) -> Response:
     wallet's `wallet_nonce` (5.10.1)."""
     verifier = _verifier()
     row = db.session.get(VerifierRequest, request_id)
-    if row is None or row.response_mode != "direct_post.jwt":
+    if row is None or row.response_mode != DIRECT_POST_JWT:
         abort(404)
     if not verifier.settings.wants_an_answer(row, utcnow()):
         return _oauth_error("the request was answered, cancelled or has expired", status=410)
@@ -84,9 +83,7 @@ def request_object(request_id: str) -> Response:
         if posted.wallet_nonce is not None:
             claims = {**row.request, "wallet_nonce": posted.wallet_nonce}
             jwt = sign_request_object(verifier.identity, claims=claims, now=utcnow())
-    response = Response(jwt, content_type=REQUEST_OBJECT_TYPE)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return Response(jwt, content_type=REQUEST_OBJECT_MEDIA_TYPE)
 
 
 @bp.post("/response")
@@ -100,6 +97,4 @@ def response_endpoint() -> Response:
     except ResponseRefused as exc:
         current_app.logger.info("wallet response refused: %s", exc.description)
         return _oauth_error(exc.description, exc.error)
-    response = jsonify(redirect_uri=redirect_uri)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return jsonify(redirect_uri=redirect_uri)

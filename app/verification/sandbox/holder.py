@@ -50,6 +50,7 @@ from ..credentials.session_transcript import (
     dc_api_session_transcript,
     redirect_session_transcript,
 )
+from ..oid4vp.parameters import ORIGIN_PREFIX
 from .holder_issue import (
     holder_id,
     issue_mdoc_pid,
@@ -226,7 +227,7 @@ def build_vp_token(
     key = holder_key(secret, holder_id(identity))
 
     if fmt == "sd-jwt":
-        audience = f"origin:{origin}" if origin is not None else _text(request, "client_id")
+        audience = ORIGIN_PREFIX + origin if origin is not None else _text(request, "client_id")
         claims = sd_jwt_claims(identity, now.date())
         disclosed, tampered = _plan(credential_query, claims, simulation)
         issued = issue_sd_jwt_pid(

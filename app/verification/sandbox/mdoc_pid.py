@@ -10,7 +10,7 @@ The demo wallet's failure simulations are real faults that the verifier has to c
 
 - tampered: `tamper_element` changes a value after issuance, the MSO stays as signed;
 - replayed: `present_mdoc` with the transcript of another request (another nonce);
-- withheld: `present_mdoc(..., withhold=...)` leaves requested elements out;
+- withheld: the wallet (holder.py) leaves a requested element out of what it presents;
 - untrusted issuer: `issue_mdoc(..., signer=sandbox_pki(secret).rogue_issuer)`.
 """
 

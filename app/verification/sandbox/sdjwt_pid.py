@@ -3,8 +3,9 @@
 `issue_sd_jwt_vc` is the provider: every claim selectively disclosable, objects (address,
 place_of_birth, age_equal_or_over) recursively so (section 6.3: the object and each of its
 members), arrays (nationalities) as one Disclosure, random decoys in every `_sd` array.
-`present_sd_jwt_vc` is the wallet: it keeps the Disclosures a DCQL query's claim paths need
-(with their parents) and appends a KB-JWT.
+The wallet's pieces: `select_disclosures` keeps the Disclosures a DCQL query's claim paths
+need (with their parents) and `add_key_binding` appends a KB-JWT (holder.py composes them;
+`present_sd_jwt_vc` does both at once, for tests and benchmarks).
 
 The demo wallet's failure simulations (built in holder.py with these pieces) are real
 attacks that the verifier (`credentials.sdjwt.verify_sd_jwt_vc`) detects by itself:
@@ -23,7 +24,7 @@ import json
 import secrets
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ec
 from joserfc import jws
@@ -50,7 +51,6 @@ DECOYS = (1, 4)  # each `_sd` array gets between 1 and 4 decoy digests (section 
 _RESERVED = frozenset({"iss", "iat", "nbf", "exp", "vct", "cnf", "status", "_sd", "_sd_alg"})
 
 ClaimPathQuery = Sequence[str | int | None]  # DCQL claim path: name, index, None = all
-Simulation = Literal["tampered", "replayed", "withheld", "untrusted"]
 
 
 def sign_jwt(

@@ -14,10 +14,12 @@ from wtforms import SelectField, StringField, SubmitField
 from wtforms.validators import Length, Optional, Regexp, ValidationError
 
 from ...db_types import utcnow
-from ...extensions import db
+from ...extensions import db, limiter
 from ...money import format_cents, parse_amount
 from ...schemas import CredentialFormat
-from ..oid4vp.response_crypto import jwk_thumbprint, select_response_encryption
+from ..oid4vp.errors import RequestObjectError
+from ..oid4vp.request_object import parse_authorization_link
+from ..oid4vp.response_crypto import jwk_thumbprint
 from ..pid import PID_ATTRIBUTES, claims_from_dcql, decode_transaction_data
 from .holder import HolderError, Simulation, build_vp_token
 from .identities import BUILT_IN_IDENTITIES, IDENTITIES_BY_KEY, TestIdentity
@@ -177,17 +179,21 @@ def wallet_by_id(authorization_id: str) -> Response:
 
 
 @bp.route("/wallet", methods=["GET", "POST"])
+@limiter.limit(lambda: str(current_app.extensions["demobank.settings"].ratelimit_verifier))
 def wallet() -> str | Response:
     """The wallet's screen for an `openid4vp://` request (client_id and request_uri, 5.10).
 
-    It holds no database work: like a phone wallet it learns everything over HTTP."""
-    client_id, request_uri = request.args.get("client_id"), request.args.get("request_uri")
-    if not client_id or not request_uri:
+    It holds no database work: like a phone wallet it learns everything over HTTP. Each
+    view makes the verifier sign, and a Share makes it verify, so the page is limited per
+    visitor's address as the verifier's own endpoints are (whose limit its calls skip)."""
+    try:
+        link = parse_authorization_link(request.url)
+    except RequestObjectError:
         abort(404)
     db.session.close()  # the bank's endpoints it calls may run in this very process
     error = None
     try:
-        checked = fetch_request(client_id, request_uri)
+        checked = fetch_request(link.client_id, link.request_uri)
     except RequestUnknown:
         abort(404)
     except RequestClosed:
@@ -255,7 +261,6 @@ def _presentation(
     fmt: CredentialFormat,
     simulation: Simulation | None,
 ) -> dict[str, list[str]]:
-    jwk, _ = select_response_encryption(checked.claims["client_metadata"])
     settings = current_app.extensions["demobank.settings"]
     try:
         return build_vp_token(
@@ -263,8 +268,8 @@ def _presentation(
             identity=identity,
             fmt=fmt,
             secret=settings.secret_key,
-            issuer=f"{settings.public_base_url.rstrip('/')}/sandbox/pid-provider",
-            jwk_thumbprint=jwk_thumbprint(jwk),
+            issuer=f"{settings.public_base_url}/sandbox/pid-provider",
+            jwk_thumbprint=jwk_thumbprint(checked.encryption_jwk),
             simulation=simulation,
             now=utcnow(),
         )

@@ -21,6 +21,7 @@ from flask import current_app
 
 from ...db_types import utcnow
 from ..oid4vp.errors import RequestObjectError
+from ..oid4vp.parameters import DIRECT_POST_JWT, REQUEST_OBJECT_MEDIA_TYPE
 from ..oid4vp.request_object import verify_request_object
 from ..oid4vp.response_crypto import encrypt_response, select_response_encryption
 from .pki import DEMO_WALLET_HEADER, demo_wallet_token
@@ -43,10 +44,11 @@ class RequestUnknown(WalletProblem):
 
 @dataclass(frozen=True)
 class CheckedRequest:
-    """A request object the wallet has checked."""
+    """A request object the wallet has checked, and the key and `enc` to answer it with."""
 
     claims: dict[str, Any]
-    client_id: str
+    encryption_jwk: dict[str, str]
+    enc: str
 
 
 def _same_origin(url: str, base: str) -> bool:
@@ -89,7 +91,7 @@ def fetch_request(client_id: str, request_uri: str) -> CheckedRequest:
     url = _bank_url(request_uri, "request URI")
     try:
         with _client() as client:
-            answer = client.get(url, headers={"Accept": "application/oauth-authz-req+jwt"})
+            answer = client.get(url, headers={"Accept": REQUEST_OBJECT_MEDIA_TYPE})
     except httpx.HTTPError as exc:
         raise _unreachable(url, exc) from None
     if answer.status_code == 404:
@@ -102,16 +104,19 @@ def fetch_request(client_id: str, request_uri: str) -> CheckedRequest:
         parsed = verify_request_object(answer.text, expected_client_id=client_id, now=utcnow())
     except RequestObjectError as exc:
         raise WalletProblem(f"The request is not genuine: {exc.detail}.") from None
-    if parsed.claims.get("response_mode") != "direct_post.jwt":
+    if parsed.claims.get("response_mode") != DIRECT_POST_JWT:
         raise WalletProblem("The request does not ask for an encrypted direct_post answer.")
-    return CheckedRequest(claims=dict(parsed.claims), client_id=parsed.client_id)
+    try:
+        jwk, enc = select_response_encryption(parsed.claims["client_metadata"])
+    except (KeyError, ValueError):
+        raise WalletProblem("The request offers no key the wallet can encrypt to.") from None
+    return CheckedRequest(claims=dict(parsed.claims), encryption_jwk=jwk, enc=enc)
 
 
 def send_answer(request: CheckedRequest, payload: Mapping[str, Any]) -> str:
     """Encrypt `payload` (vp_token or error, with state) to the request's key (8.3), POST
     it to `response_uri` (8.2); the `redirect_uri` the verifier answers with."""
-    jwk, enc = select_response_encryption(request.claims["client_metadata"])
-    form = {"response": encrypt_response(dict(payload), jwk, enc=enc)}
+    form = {"response": encrypt_response(dict(payload), request.encryption_jwk, enc=request.enc)}
     url = _bank_url(str(request.claims.get("response_uri", "")), "response URI")
     try:
         with _client() as client:
