@@ -181,7 +181,7 @@ def _announce(app: Flask, settings: Settings) -> None:
         log.warning("SECRET_KEY is not set: using a random key, so logins end at restart")
     if not settings.production and settings.admin_password == DEFAULT_ADMIN_PASSWORD:
         log.warning("admin page password is the development default: demo")
-    if settings.production and settings.authorizer == "sandbox":
+    if settings.production and settings.demo_wallet:
         log.warning(
             "the sandbox authorizer is serving in production (ALLOW_SANDBOX_IN_PRODUCTION=1): "
             "anyone can sign in as any test identity; play money only"

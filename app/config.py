@@ -184,7 +184,7 @@ def _check_production(settings: Settings, env: Mapping[str, str]) -> None:
         raise ConfigError("VIDOS_AUTHORIZER_URL must be an https:// URL in production")
     if env.get("FLASK_DEBUG", "").strip().lower() not in ("", "0", "false", "no", "off"):
         raise ConfigError("FLASK_DEBUG must not be on in production (the debugger runs code)")
-    if settings.authorizer == "sandbox" and not settings.allow_sandbox_in_production:
+    if settings.demo_wallet and not settings.allow_sandbox_in_production:
         raise ConfigError(
             "VIDOS_AUTHORIZER_URL is required in production: the sandbox's demo wallet lets "
             "anyone sign in as anyone (set ALLOW_SANDBOX_IN_PRODUCTION=1 only for a public demo "

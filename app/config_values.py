@@ -65,8 +65,13 @@ def masked_url(url: str) -> str:
         return "(a value that is not a URL)" if "@" in url else url
 
 
+def database_path(env: Mapping[str, str]) -> Path:
+    """The SQLite file DATABASE_PATH names (used when DATABASE_URL is not set)."""
+    return Path(env.get("DATABASE_PATH", "./data/demobank.db")).expanduser().resolve()
+
+
 def data_folder(env: Mapping[str, str]) -> Path:
-    return Path(env.get("DATABASE_PATH", "./data/demobank.db")).expanduser().resolve().parent
+    return database_path(env).parent
 
 
 def database_url(env: Mapping[str, str]) -> str:
@@ -80,7 +85,7 @@ def database_url(env: Mapping[str, str]) -> str:
         if url.startswith(("postgresql://", "postgres://")):
             url = "postgresql+psycopg://" + url.split("://", 1)[1]
         return url
-    path = Path(env.get("DATABASE_PATH", "./data/demobank.db")).expanduser().resolve()
+    path = database_path(env)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -6,8 +6,9 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import and_, bindparam, delete, func, select, update
 
 from .database import write_transaction
 from .db_types import utcnow
@@ -17,18 +18,17 @@ from .models import LoginSession, User
 from .schemas import CredentialFormat, PresentationMode
 
 SEEN_WRITE_INTERVAL = timedelta(minutes=1)  # last_seen_at is written at most this often
-# Built once: every signed-in request runs it, and building the expression cost more than
-# running it. One query, through the unique index on the token hash.
-_LIVE_SESSION = (
-    select(LoginSession, User)
-    .join(User, User.id == LoginSession.user_id)
-    .where(LoginSession.token_hash == bindparam("token_hash"))
-    .where(LoginSession.expires_at > bindparam("now"))
-    .where(
-        func.coalesce(LoginSession.last_seen_at, LoginSession.created_at)
-        > bindparam("idle_since")
-    )
+MAX_TOKEN_CHARS = 200
+LAST_SEEN = func.coalesce(LoginSession.last_seen_at, LoginSession.created_at)
+# What makes a session live, for the parameters of `live_parameters`. Built once: every
+# signed-in request runs it, and building the expression cost more than running it.
+LIVE = and_(
+    LoginSession.token_hash == bindparam("token_hash"),
+    LoginSession.expires_at > bindparam("now"),
+    bindparam("idle_since") < LAST_SEEN,
 )
+# One query, through the unique index on the token hash.
+_LIVE_SESSION = select(LoginSession, User).join(User, User.id == LoginSession.user_id).where(LIVE)
 
 
 @dataclass(frozen=True)
@@ -60,18 +60,31 @@ def create_session(
     return token
 
 
+def usable_token(token: object) -> str | None:
+    """The token if it is worth looking up (a string of a sane length), else None."""
+    if isinstance(token, str) and 0 < len(token) <= MAX_TOKEN_CHARS:
+        return token
+    return None
+
+
+def live_parameters(token: str | None, idle_timeout: timedelta, now: datetime) -> dict[str, Any]:
+    """The bind parameters of `LIVE`; no token matches no session."""
+    return {
+        "token_hash": sha256_hex(token) if token else "",
+        "now": now,
+        "idle_since": now - idle_timeout,
+    }
+
+
 def resolve_token(
     token: str, idle_timeout: timedelta, now: datetime | None = None
 ) -> ResolvedSession | None:
     """The live session and user for a token; nothing for an unknown one, one past its
     lifetime, or one unused for `idle_timeout`. One indexed query (token hash, unique)."""
-    if not token or len(token) > 200:
+    if usable_token(token) is None:
         return None
     now = now or utcnow()
-    row = db.session.execute(
-        _LIVE_SESSION,
-        {"token_hash": sha256_hex(token), "now": now, "idle_since": now - idle_timeout},
-    ).first()
+    row = db.session.execute(_LIVE_SESSION, live_parameters(token, idle_timeout, now)).first()
     if row is None:
         return None
     return ResolvedSession(user=row[1], session=row[0])

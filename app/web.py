@@ -120,7 +120,7 @@ def _security_headers(response: Response) -> Response:
 
 def _template_globals() -> dict[str, Any]:
     return {
-        "sandbox_active": settings().authorizer == "sandbox",
+        "sandbox_active": settings().demo_wallet,
         "dc_api_available": settings().dc_api_available,
         "csrf_token": cached_csrf_token,  # over Flask-WTF's own context processor
     }

@@ -3,9 +3,12 @@ Flask's test client for walking through the flows."""
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
+import shutil
 import socket
+import tempfile
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,6 +22,11 @@ from werkzeug.test import TestResponse
 from app import create_app
 
 TEST_SECRET = "test-secret-key-0123456789"
+# The files the app keeps beside its SQLite file (the development verifier's key pair) go
+# to a folder of this test run, never to the checkout's data/ (whose pair a developer's
+# server uses); the databases themselves come from DATABASE_URL.
+DATA_FOLDER = tempfile.mkdtemp(prefix="demobank-tests-")
+atexit.register(shutil.rmtree, DATA_FOLDER, True)
 BASE_CONFIG: dict[str, Any] = {
     "TESTING": True,
     "SECRET_KEY": TEST_SECRET,
@@ -29,6 +37,7 @@ BASE_CONFIG: dict[str, Any] = {
     "DEMO_WALLET_TRANSPORT": "wsgi",
     "STATUS_CHECK_INTERVAL_SECONDS": 0,
     "LOG_LEVEL": "WARNING",
+    "DATABASE_PATH": os.path.join(DATA_FOLDER, "unused.db"),
 }
 
 

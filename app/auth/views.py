@@ -7,7 +7,8 @@ from flask_login import current_user, login_required, logout_user
 from werkzeug.wrappers import Response
 
 from ..database import write_transaction
-from ..flows.web import begin, page_for_path, rate_limited, remember_next, url_of
+from ..flows.web import begin, rate_limited, remember_next
+from ..links import page_for_path, url_of
 from ..login_sessions import delete_session
 from ..schemas import SigninMeta, SignupMeta
 from ..web import render_page

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -51,6 +52,11 @@ class ConfirmForm(FlaskForm):  # type: ignore[misc]
     submit = SubmitField("Confirm with EUDI Wallet")
 
 
+def is_choice(field: SelectField, value: object) -> bool:
+    """Whether `value` (as a browser sends it: a string) is one of the field's choices."""
+    return value in {str(choice[0]) for choice in field.choices}
+
+
 class LoanForm(FlaskForm):  # type: ignore[misc]
     amount = SelectField(
         "Amount",
@@ -73,17 +79,23 @@ class LoanForm(FlaskForm):  # type: ignore[misc]
         return euros_to_cents(int(self.amount.data))
 
     def validate_amount(self, field: SelectField) -> None:
+        if field.errors:  # not one of the choices: nothing to compare
+            return
         if self.amount_cents > self.remaining_cents:
             raise ValidationError(
                 "You can apply for at most "
                 f"{format_cents(max(self.remaining_cents, 0))} more while your loans are pending."
             )
 
-    def estimate_for(self) -> Estimate:
-        """The repayment estimate of the chosen amount and term."""
+    def estimate_for(self) -> Estimate | None:
+        """The repayment estimate of the chosen amount and term (whatever else the form
+        says, e.g. that the amount is over the limit); None unless both are choices."""
+        if not (is_choice(self.amount, self.amount.data) and is_choice(self.term, self.term.data)):
+            return None
         return estimate(self.amount_cents, int(self.term.data))
 
 
+@lru_cache(maxsize=1)
 def loan_estimates() -> dict[str, dict[str, str]]:
     """Every amount and term's estimate, by "amount:term", for the page's script: the
     figures are the server's, so the script only looks them up."""

@@ -14,6 +14,7 @@ from ..accounts import delete_user
 from ..database import write_transaction
 from ..flows.web import begin, completed_request, rate_limited
 from ..ledger import list_activity
+from ..models import PendingAuthRequest
 from ..schemas import ActivityType, LoanMeta, PaymentMeta, ProfileUpdateMeta
 from ..web import render_page, settings
 from . import bp
@@ -23,6 +24,7 @@ from .forms import (
     PaymentForm,
     ProfileUpdateForm,
     ResetForm,
+    is_choice,
     loan_estimates,
 )
 from .loans import estimate
@@ -123,8 +125,8 @@ def _verified_name(claims: dict[str, Any] | None) -> str:
     return f"{claims.get('given_name', '')} {claims.get('family_name', '')}".strip()
 
 
-def _success_page(request_id: str, kind: str, template: str, **context: Any) -> str:
-    pending = completed_request(request_id, kind)
+def _success_page(pending: PendingAuthRequest, template: str, **context: Any) -> str:
+    """The receipt of a completed request (see `completed_request`)."""
     return render_template(
         template,
         pending=pending,
@@ -137,14 +139,14 @@ def _success_page(request_id: str, kind: str, template: str, **context: Any) -> 
 
 @bp.get("/send/success/<request_id>")
 def send_success(request_id: str) -> str:
-    return _success_page(request_id, "payment", "banking/send_success.html")
+    return _success_page(completed_request(request_id, "payment"), "banking/send_success.html")
 
 
 def _prefill_loan(form: LoanForm) -> None:
     """Choices from the URL ("Change the application", "Try again"), when they are valid."""
     for field in (form.amount, form.purpose, form.term):
         value = request.args.get(field.name)
-        if value in {str(choice[0]) for choice in field.choices}:
+        if is_choice(field, value):
             field.data = value
 
 
@@ -164,12 +166,11 @@ def loan() -> str | Response:
         return redirect(url_for("banking.loan_review"), 303)
     # GET, a form error, or "Update estimate" (the page without JavaScript).
     status = 400 if request.method == "POST" and form.errors else 200
-    chosen = form.estimate_for() if not form.errors else None
     return render_page(
         "banking/loan.html",
         status,
         form=form,
-        estimate=chosen,
+        estimate=form.estimate_for(),
         estimates=loan_estimates(),
         remaining_cents=max(remaining, 0),
         limit_cents=limit,
@@ -214,12 +215,8 @@ def loan_success(request_id: str) -> str:
     pending = completed_request(request_id, "loan")
     meta = pending.request_metadata
     assert isinstance(meta, LoanMeta)
-    return _success_page(
-        request_id,
-        "loan",
-        "banking/loan_success.html",
-        estimate=estimate(meta.amount_cents, meta.term_months),
-    )
+    estimated = estimate(meta.amount_cents, meta.term_months)
+    return _success_page(pending, "banking/loan_success.html", estimate=estimated)
 
 
 @bp.route("/profile", methods=["GET", "POST"])

@@ -95,8 +95,6 @@ def refresh(
         return outcome_of(request)
     if authorizer.reads_status_locally:
         status = authorizer.get_status(request.authorization_id)
-        if status.status == "pending":
-            return PENDING
         return apply_status(authorizer, request, status.status, status.error_info)
     if not requests.check_due(request, min_interval):
         return PENDING
@@ -218,9 +216,7 @@ def complete(authorizer: Authorizer, request: PendingAuthRequest) -> Outcome:
                 final: requests.TerminalStatus = (
                     "completed" if effected.result.status == "authorized" else "failed"
                 )
-                if not requests.finish(
-                    row.id, final, effected.result, user_id=effected.account_id
-                ):
+                if not requests.finish(row.id, final, effected.result, user_id=effected.account_id):
                     raise RuntimeError(f"request {row.id} finished twice")  # rolls back
     except IntegrityError:
         # Another request created the same account at the same moment (PostgreSQL):

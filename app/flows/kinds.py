@@ -7,24 +7,17 @@ the housekeeping work for it unchanged.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from ..links import Page
 from ..money import cents_to_decimal_text, format_cents
 from ..schemas import FlowMeta, LoanMeta, PaymentMeta, ProfileUpdateMeta, SigninMeta, SignupMeta
 from ..verification.pid import PID_ATTRIBUTES
 from . import effects
 from .effects import Effected, EffectInput
-
-
-@dataclass(frozen=True)
-class Page:
-    """A page of the app by endpoint name; views turn it into a URL with `url_for`."""
-
-    endpoint: str
-    params: Mapping[str, str] = field(default_factory=dict)
 
 
 def _page_for_request(endpoint: str, param: str = "request_id") -> Callable[[str], Page]:
@@ -69,7 +62,6 @@ class FlowKind:
     transaction_data: Callable[[Any], dict[str, Any]] | None = None
     signs_in: bool = False
     needs_account: bool = True  # acts on the signed-in person's account
-    shows_progress: bool = True
     summary_template: str | None = None  # what the waiting page shows is being confirmed
     retains: bool = False  # the bank stores the attributes (mdoc IntentToRetain, B.2.4)
     steps: tuple[Step, ...] = DEFAULT_STEPS  # its pages name theirs; one is WALLET_STEP
@@ -168,6 +160,7 @@ def _profile_purpose(meta: ProfileUpdateMeta) -> str:
     listed = ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
     return f"Confirm it is you to update your {listed} from your wallet"
 
+
 SIGNUP = register(
     FlowKind(
         name="signup",
@@ -261,9 +254,7 @@ LOAN = register(
         effect=effects.apply_for_loan,
         success=_page_for_request("banking.loan_success"),
         retry=Page("banking.loan"),
-        confirmed=lambda meta: (
-            f"Loan application for {format_cents(meta.amount_cents)} confirmed."
-        ),
+        confirmed=lambda meta: f"Loan application for {format_cents(meta.amount_cents)} confirmed.",
         time_to_live=timedelta(minutes=5),
         verifier_info="Demo Bank - Loan Application Identity Verification",
         transaction_data=_loan_transaction,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..links import Page
 from ..models import PendingAuthRequest
 from ..schemas import ErrorInfo
-from .kinds import Page, kind_of
+from .kinds import kind_of
 
 
 @dataclass(frozen=True)

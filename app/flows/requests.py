@@ -10,12 +10,13 @@ import hmac
 from datetime import datetime, timedelta
 from typing import Literal, NamedTuple
 
-from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 
 from ..database import in_write_transaction, write_transaction
 from ..db_types import utcnow
 from ..extensions import db
 from ..hashing import sha256_hex
+from ..login_sessions import LAST_SEEN, LIVE, live_parameters
 from ..models import LoginSession, PendingAuthRequest
 from ..schemas import FlowMeta, FlowResult, PresentationMode
 
@@ -73,7 +74,6 @@ class Glance(NamedTuple):
     session_seen_at: datetime | None
 
 
-_SEEN = func.coalesce(LoginSession.last_seen_at, LoginSession.created_at)
 # Built once; one query through two unique indexes (the request id and the token hash).
 _GLANCE = (
     select(
@@ -84,17 +84,10 @@ _GLANCE = (
         PendingAuthRequest.expires_at,
         PendingAuthRequest.last_checked_at,
         LoginSession.user_id,
-        _SEEN,
+        LAST_SEEN,
     )
     .select_from(PendingAuthRequest)
-    .outerjoin(
-        LoginSession,
-        and_(
-            LoginSession.token_hash == bindparam("token_hash"),
-            LoginSession.expires_at > bindparam("now"),
-            bindparam("idle_since") < _SEEN,
-        ),
-    )
+    .outerjoin(LoginSession, LIVE)
     .where(PendingAuthRequest.id == bindparam("request_id"))
 )
 
@@ -104,20 +97,13 @@ def glance(
 ) -> Glance | None:
     """The request's status columns and the live login session of `login_token`, in one
     read on a connection of its own, with no ORM session or object built (see `Glance`)."""
-    params = {
-        "request_id": request_id,
-        "token_hash": sha256_hex(login_token) if login_token else "",
-        "now": now,
-        "idle_since": now - idle_timeout,
-    }
+    params = {"request_id": request_id, **live_parameters(login_token, idle_timeout, now)}
     with db.engine.connect() as connection:
         row = connection.execute(_GLANCE, params).first()
     return None if row is None else Glance(*row)
 
 
-def expire_if_due(
-    request: PendingAuthRequest, now: datetime | None = None
-) -> PendingAuthRequest:
+def expire_if_due(request: PendingAuthRequest, now: datetime | None = None) -> PendingAuthRequest:
     now = now or utcnow()
     if request.status == "pending" and request.expires_at <= now:
         if in_write_transaction():

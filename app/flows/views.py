@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response
 
 from ..database import write_transaction
 from ..extensions import limiter
+from ..links import url_of
 from ..models import PendingAuthRequest
 from ..schemas import FlowResult
 from ..verification import ResponseCodeNotFound, current_authorizer
@@ -34,7 +35,6 @@ from .web import (
     pending_and_not_due,
     public_origin,
     refresh,
-    url_of,
 )
 
 bp = Blueprint("flows", __name__)

@@ -6,25 +6,24 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import urlsplit
 
 from flask import abort, current_app, redirect, session, url_for
 from flask_login import current_user, login_user, logout_user
-from werkzeug.exceptions import HTTPException
-from werkzeug.routing import RequestRedirect
 from werkzeug.wrappers import Response
 
 from ..database import write_transaction
 from ..db_types import utcnow
 from ..extensions import limiter
-from ..login_sessions import SEEN_WRITE_INTERVAL, delete_session
+from ..links import Page, page_for_path, url_of
+from ..login_sessions import SEEN_WRITE_INTERVAL, delete_session, usable_token
 from ..models import PendingAuthRequest
 from ..principal import load_user
 from ..schemas import FlowMeta, PresentationMode
 from ..verification import current_authorizer
 from ..web import BROWSER_NONCE_KEY, browser_nonce, settings
 from . import engine, requests
-from .kinds import Page, kind_of
+from .kinds import kind_of
 from .outcomes import Outcome
 
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -105,12 +104,9 @@ def pending_and_not_due(request_id: str) -> bool:
         return False
     if current_authorizer().reads_status_locally:  # its answer is a read away: look
         return False
-    token = session.get(LOGIN_TOKEN_KEY)
-    if not isinstance(token, str) or not token or len(token) > 200:
-        token = None
     now = utcnow()
     idle = timedelta(minutes=settings().session_idle_minutes)
-    row = requests.glance(request_id, token, idle, now)
+    row = requests.glance(request_id, usable_token(session.get(LOGIN_TOKEN_KEY)), idle, now)
     if row is None or row.status != "pending" or row.expires_at <= now:
         return False
     interval = timedelta(seconds=current_app.config["STATUS_CHECK_INTERVAL_SECONDS"])
@@ -157,32 +153,6 @@ def sign_in_browser(token: str) -> None:
         login_user(user)
 
 
-def _unsafe(text: str) -> bool:
-    return "\\" in text or any(ord(ch) <= 0x20 or ord(ch) == 0x7F for ch in text)
-
-
-def page_for_path(target: str | None) -> Page | None:
-    """The page of this site a `?next=` value names, or None.
-
-    Only a plain path of ours counts: no scheme or host, no backslash, no control
-    character or space (raw or percent-decoded), and it must match one of our GET routes.
-    What is kept is the endpoint and its parameters, never the text itself.
-    """
-    if not target or len(target) > 1000 or _unsafe(target) or _unsafe(unquote(target)):
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not parts.path.startswith("/"):
-        return None
-    try:
-        endpoint, values = current_app.url_map.bind("localhost").match(parts.path, "GET")
-    except (HTTPException, RequestRedirect):
-        return None
-    if endpoint == "static":
-        return None
-    params = {**dict(parse_qsl(parts.query)), **{k: str(v) for k, v in values.items()}}
-    return Page(endpoint, params)
-
-
 def remember_next(target: str | None) -> None:
     """Keep where to go after the sign-in this browser starts (as an endpoint), or forget
     it (any other start forgets it)."""
@@ -214,13 +184,6 @@ def follow_outcome(request: PendingAuthRequest, outcome: Outcome) -> Outcome:
     return outcome
 
 
-def url_of(page: Page | None) -> str | None:
-    if page is None:
-        return None
-    params: dict[str, Any] = dict(page.params)
-    return url_for(page.endpoint, **params)
-
-
 def outcome_json(outcome: Outcome) -> dict[str, Any]:
     return {
         "status": outcome.status,
@@ -228,4 +191,3 @@ def outcome_json(outcome: Outcome) -> dict[str, Any]:
         "detail": outcome.detail,
         "next_url": url_of(outcome.next_page),
     }
-

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import redirect, request, url_for
 from werkzeug.wrappers import Response
 
+from ..links import page_for_path, url_of
 from ..web import settings
 from . import bp
 
@@ -27,8 +28,6 @@ def _theme_globals() -> dict[str, object]:
 @bp.post("/theme")
 def choose_theme() -> Response:
     """The no-JavaScript path of the theme menu (static/js/app.js sets the same cookie)."""
-    from ..flows.web import page_for_path, url_of
-
     choice = request.form.get("theme", "system")
     back = url_of(page_for_path(request.form.get("next"))) or url_for("pages.landing")
     response = redirect(back, 303)
