@@ -1,5 +1,6 @@
 """What the benchmark scripts share: results as JSON, baselines, ratio tables, a temporary
-checkout of another git ref measured in the same sitting, and process figures from /proc.
+checkout of another git ref measured in the same sitting, process figures from /proc, a
+browser's form posts (CSRF token) and one p95 (nearest rank) for every script.
 
 Scripts in this folder import it as `common` (they are run as files, so their folder is
 first on sys.path); `unshadow()` then takes the folder off sys.path, because
@@ -10,6 +11,7 @@ imports it lazily.
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import shutil
@@ -22,11 +24,14 @@ import tempfile
 import threading
 import time
 from argparse import ArgumentParser, Namespace
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import httpx
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent  # the checkout these scripts belong to ("ours")
@@ -119,6 +124,35 @@ def watchdog(seconds: float, on_expire: Callable[[], None] | None = None) -> Non
     timer.start()
 
 
+def p95(values: Iterable[float]) -> float:
+    """The 95th percentile by nearest rank: the ceil(0.95 n)-th smallest of n values."""
+    ordered = sorted(values)
+    return ordered[math.ceil(0.95 * len(ordered)) - 1]
+
+
+# -- a browser's requests (httpx) -----------------------------------------------------
+
+
+def get_ok(http: httpx.Client, path: str) -> httpx.Response:
+    """GET `path`; RuntimeError unless it answers 200."""
+    return _expect(http.get(path), 200, path)
+
+
+def post_form(http: httpx.Client, path: str, data: dict[str, str]) -> str:
+    """GET the form page, POST it with its CSRF token; returns the redirect (303)."""
+    match = CSRF.search(get_ok(http, path).text)
+    if not match:
+        raise RuntimeError(f"no CSRF token on {path}")
+    response = http.post(path, data={**data, "csrf_token": match[1]})
+    return _expect(response, 303, path).headers["location"]
+
+
+def _expect(response: httpx.Response, status: int, path: str) -> httpx.Response:
+    if response.status_code != status:
+        raise RuntimeError(f"{response.request.method} {path}: {response.status_code}")
+    return response
+
+
 # -- processes (Linux /proc) ----------------------------------------------------------
 
 
@@ -155,6 +189,7 @@ def serve(
         "DEMOBANK_ENV": "development",
         "SECRET_KEY": SECRET_KEY,
         "DATABASE_URL": f"sqlite:///{folder / 'bank.db'}",
+        "DATABASE_PATH": str(folder / "bank.db"),  # the data folder: keys, verifier identity
         "AUTO_MIGRATE": "1",
         "PUBLIC_BASE_URL": url,
         "LOG_LEVEL": "WARNING",
@@ -259,6 +294,18 @@ def run_clients(
     server_cpu = sum(cpu_after[p] - cpu_before[p] for p in cpu_before if p in cpu_after)
     print(f"  {len(workers)} workers, {len(done)} runs in {wall:.1f} s")
     return ClientRun(done, errors, wall, server_cpu, workers, probed)
+
+
+def payment_figures(measured: ClientRun, seconds: list[float]) -> dict[str, float]:
+    """Payments/s, p50 and p95 seconds per payment and server CPU per payment, from the
+    measured payments' `seconds`."""
+    n, values = max(1, len(seconds)), seconds or [0.0]
+    return {
+        "payments_per_s": len(seconds) / measured.wall,
+        "p50_s_per_payment": statistics.median(values),
+        "p95_s_per_payment": p95(values),
+        "server_cpu_ms_per_payment": 1000 * measured.server_cpu / n,
+    }
 
 
 def stop_all_servers() -> None:

@@ -21,7 +21,6 @@ go under while gunicorn and Flask serve the requests.
 from __future__ import annotations
 
 import argparse
-import threading
 import time
 from typing import Any
 
@@ -33,34 +32,32 @@ PAGES_PER_PAYMENT = 6  # GET+POST /send, GET+POST /send/confirm, the waiting pag
 UNITS = {f"{name}_cpu_ms_per_request": "ms" for name in APPS} | {"requests": "count"}
 
 
+class Poller:
+    """A client with its own keep-alive connection, polling like the payment benchmark."""
+
+    def __init__(self, url: str, interval: float) -> None:
+        self.http = httpx.Client(base_url=url, timeout=15)
+        self.interval = interval
+
+    def warm_up(self) -> None:
+        self.http.get("/poll").raise_for_status()  # opens the keep-alive connection
+
+    def once(self) -> None:
+        self.http.get("/poll").raise_for_status()
+        time.sleep(self.interval)
+
+
 def measure_app(app: str, args: argparse.Namespace) -> tuple[float, int]:
     """Server CPU seconds and requests served while the clients poll `app`."""
     env = {"PYTHONPATH": f"{common.HERE}:{common.ROOT}"}
     with common.serve(common.ROOT, env, args, app=app) as (url, master):
-        workers = common.children(master)
-        served = [0] * args.clients
-        stop = [float("inf")]
-        ready = threading.Barrier(args.clients + 1, timeout=60)
-
-        def client(index: int) -> None:
-            with httpx.Client(base_url=url, timeout=15) as http:
-                http.get("/poll").raise_for_status()  # opens the keep-alive connection
-                ready.wait()
-                while time.monotonic() < stop[0]:
-                    http.get("/poll").raise_for_status()
-                    served[index] += 1
-                    time.sleep(args.interval)
-
-        threads = [threading.Thread(target=client, args=(i,)) for i in range(args.clients)]
-        for thread in threads:
-            thread.start()
-        ready.wait()
-        before = common.cpu_seconds([master, *workers])
-        stop[0] = time.monotonic() + args.duration
-        for thread in threads:
-            thread.join(args.duration + 60)
-        after = common.cpu_seconds([master, *workers])
-    return sum(after[p] - before[p] for p in before if p in after), sum(served)
+        pollers = [Poller(url, args.interval) for _ in range(args.clients)]
+        measured = common.run_clients(pollers, Poller.warm_up, Poller.once, master, args)
+        for poller in pollers:
+            poller.http.close()
+    for message in measured.errors[:5]:
+        print(f"  ! {message}")
+    return measured.server_cpu, len(measured.done)
 
 
 def print_floor(figures: dict[str, float], path: str) -> None:
@@ -91,6 +88,7 @@ def main() -> None:
     parser.add_argument("--payments-result", help="a result saved by benchmarks/payments.py")
     parser.add_argument("--save", help="write the result as JSON")
     parser.add_argument("--timeout", type=float, default=300, help="hard limit, seconds")
+    parser.set_defaults(payments=None)  # common.run_clients: run for --duration, not a count
     args = parser.parse_args()
     common.watchdog(args.timeout, common.stop_all_servers)
     figures: dict[str, Any] = {"requests": 0}

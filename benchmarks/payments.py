@@ -58,39 +58,22 @@ class Browser:
         self.http = httpx.Client(base_url=url, timeout=15)
         self.fake, self.pan, self.poll_interval = fake, pan, poll_interval
 
-    def _get(self, path: str) -> httpx.Response:
-        return self._check(self.http.get(path), 200)
-
-    @staticmethod
-    def _check(response: httpx.Response, status: int) -> httpx.Response:
-        if response.status_code != status:
-            request = response.request
-            raise RuntimeError(f"{request.method} {request.url.path}: {response.status_code}")
-        return response
-
-    def _post_form(self, path: str, data: dict[str, str]) -> str:
-        """GET the form page, POST it with its CSRF token; returns the redirect."""
-        match = common.CSRF.search(self._get(path).text)
-        if not match:
-            raise RuntimeError(f"no CSRF token on {path}")
-        response = self.http.post(path, data={**data, "csrf_token": match[1]})
-        return self._check(response, 303).headers["location"]
-
     def _wait(self, waiting_path: str) -> tuple[dict[str, Any], int]:
         """The waiting page, the wallet's scan, then polls until a final status."""
-        found = AUTH_ID.search(self._get(waiting_path).text)
+        found = AUTH_ID.search(common.get_ok(self.http, waiting_path).text)
         if not found:
             raise RuntimeError("no request link on the waiting page")
         self.fake.scan(found[0], self.pan)
         for polls in range(1, math.ceil(60 / self.poll_interval) + 1):
             time.sleep(self.poll_interval)
-            status = self._get(f"{waiting_path}/status").json()
+            status = common.get_ok(self.http, f"{waiting_path}/status").json()
             if status["status"] != "pending":
                 return status, polls
         raise RuntimeError(f"{waiting_path} still pending after 60 s")
 
     def signup(self) -> None:
-        waiting = self._post_form("/signup", {"mode": "direct_post", "credential_format": "sd-jwt"})
+        form = {"mode": "direct_post", "credential_format": "sd-jwt"}
+        waiting = common.post_form(self.http, "/signup", form)
         status, _ = self._wait(waiting)
         if status.get("next_url") != "/profile?welcome=1":
             raise RuntimeError(f"sign-up ended with {status}")
@@ -99,12 +82,12 @@ class Browser:
         """One payment; returns its seconds and its number of status polls."""
         started = time.perf_counter()
         form = {"recipient": "Bench Shop", "amount": "1.00", "reference": "benchmark"}
-        waiting = self._post_form(self._post_form("/send", form), {})
+        waiting = common.post_form(self.http, common.post_form(self.http, "/send", form), {})
         request_id = REQUEST_ID.match(waiting)
         status, polls = self._wait(waiting)
         if not request_id or status.get("next_url") != f"/send/success/{request_id[1]}":
             raise RuntimeError(f"payment {waiting} ended with {status}")
-        self._get(status["next_url"])
+        common.get_ok(self.http, status["next_url"])
         return time.perf_counter() - started, polls
 
 
@@ -149,13 +132,9 @@ def drive(url: str, master: int, fake: FakeVidos, args: argparse.Namespace) -> d
     for message in measured.errors[:5] + fake.violations[:5]:
         print(f"  ! {message}")
     done = measured.done
-    n, seconds = max(1, len(done)), sorted(s for s, _ in done) or [0.0]
-    figures = {
-        "payments_per_s": len(done) / measured.wall,
-        "server_cpu_ms_per_payment": 1000 * measured.server_cpu / n,
+    n = max(1, len(done))
+    figures = common.payment_figures(measured, [s for s, _ in done]) | {
         "polls_per_payment": sum(p for _, p in done) / n,
-        "p50_s_per_payment": statistics.median(seconds),
-        "p95_s_per_payment": seconds[math.ceil(0.95 * len(seconds)) - 1],
         "worker_rss_mb_max": max(rss),
         "worker_rss_mb_mean": statistics.mean(rss),
         "authorizer_calls_per_payment": calls / n,
@@ -163,6 +142,7 @@ def drive(url: str, master: int, fake: FakeVidos, args: argparse.Namespace) -> d
         "payments": len(done),
         "errors": len(measured.errors) + len(fake.violations),
     }
+    figures = {name: figures[name] for name in UNITS}  # in the order of the table
     return {"figures": figures, "workers": len(measured.workers)}
 
 

@@ -20,6 +20,8 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+import common
+
 from app.flows import kinds
 from app.schemas import CredentialFormat
 from app.verification.credentials.session_transcript import redirect_session_transcript
@@ -53,8 +55,7 @@ def timed(function: Callable[[], object], repeat: int) -> tuple[float, float]:
         start = time.perf_counter()
         function()
         samples.append((time.perf_counter() - start) * 1000)
-    samples.sort()
-    return statistics.median(samples), samples[int(len(samples) * 0.95) - 1]
+    return statistics.median(samples), common.p95(samples)
 
 
 def case(kind: str, fmt: CredentialFormat, repeat: int) -> list[tuple[str, float, float, int]]:

@@ -36,7 +36,6 @@ from typing import Any
 import common
 from fake_vidos import AUTH_ID, FakeVidos
 
-CSRF = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
 WAITING = re.compile(r"^/auth/([0-9a-f-]{36})$")
 
 
@@ -47,7 +46,7 @@ def make_app(folder: Path, authorizer_url: str) -> Any:
         {
             "DEMOBANK_ENV": "development",
             "DATABASE_URL": f"sqlite:///{folder / 'bank.db'}",
-            "SECRET_KEY": "benchmark-secret-key-0123456789abcdef",
+            "SECRET_KEY": common.SECRET_KEY,
             "AUTO_MIGRATE": "1",
             "AUTHORIZER": "vidos",
             "VIDOS_AUTHORIZER_URL": authorizer_url,
@@ -101,7 +100,7 @@ def expect(response: Any, status: int, what: str) -> Any:
 
 def post_form(client: Any, path: str, data: dict[str, str]) -> str:
     """POST a form like a browser (CSRF token from its page); returns the redirect."""
-    match = CSRF.search(expect(client.get(path), 200, f"GET {path}").get_data(as_text=True))
+    match = common.CSRF.search(expect(client.get(path), 200, f"GET {path}").get_data(as_text=True))
     if not match:
         raise SystemExit(f"no CSRF token on {path}")
     response = client.post(path, data={**data, "csrf_token": match[1]})
@@ -178,7 +177,7 @@ def measure(rows: int, repeat: int, root: Path) -> dict[str, Any]:
     units: dict[str, str] = {}
     for name, values in timings.items():
         figures[f"{name} p50"] = statistics.median(values)
-        figures[f"{name} p95"] = statistics.quantiles(values, n=20)[18]
+        figures[f"{name} p95"] = common.p95(values)
         units[f"{name} p50"] = units[f"{name} p95"] = "ms"
     settings = {"rows": rows, "repeat": repeat}
     return common.result("requests", code, settings, figures, units)

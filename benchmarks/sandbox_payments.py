@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import argparse
 import html
-import math
 import re
-import statistics
 import time
 from pathlib import Path
 from typing import Any
@@ -54,17 +52,6 @@ class Person:
             "share": "Share",
         }
 
-    def _post(self, path: str, data: dict[str, str]) -> str:
-        """GET the form page, POST it with its CSRF token; returns the redirect."""
-        page = self.http.get(path)
-        match = common.CSRF.search(page.text)
-        if page.status_code != 200 or not match:
-            raise RuntimeError(f"GET {path}: {page.status_code}")
-        response = self.http.post(path, data={**data, "csrf_token": match[1]})
-        if response.status_code != 303:
-            raise RuntimeError(f"POST {path}: {response.status_code}")
-        return response.headers["location"]
-
     def _through_the_wallet(self, waiting_path: str) -> str:
         """Open the demo wallet from the waiting page and share; where the bank lands."""
         found = WALLET_LINK.search(self.http.get(waiting_path).text)
@@ -74,21 +61,22 @@ class Person:
         opened = self.http.get(wallet.raw_path.decode())
         if opened.is_redirect:  # the short link of the QR code leads to the wallet's page
             wallet = httpx.URL(opened.headers["location"])
-        callback = self._post(wallet.raw_path.decode(), self.identity)
+        callback = common.post_form(self.http, wallet.raw_path.decode(), self.identity)
         landing = self.http.get(callback)
         if landing.status_code != 303:
             raise RuntimeError(f"callback answered {landing.status_code}")
         return landing.headers["location"]
 
     def signup(self) -> None:
-        waiting = self._post("/signup", {"mode": "direct_post", "credential_format": "sd-jwt"})
+        form = {"mode": "direct_post", "credential_format": "sd-jwt"}
+        waiting = common.post_form(self.http, "/signup", form)
         if self._through_the_wallet(waiting) != "/profile?welcome=1":
             raise RuntimeError("sign-up did not land on the profile")
 
     def pay(self) -> float:
         started = time.perf_counter()
         form = {"recipient": "Bench Shop", "amount": "1.00", "reference": "benchmark"}
-        waiting = self._post(self._post("/send", form), {})
+        waiting = common.post_form(self.http, common.post_form(self.http, "/send", form), {})
         receipt = self._through_the_wallet(waiting)
         if not receipt.startswith("/send/success/") or self.http.get(receipt).status_code != 200:
             raise RuntimeError(f"payment ended on {receipt}")
@@ -107,15 +95,11 @@ def drive(url: str, master: int, args: argparse.Namespace) -> dict[str, Any]:
         person.http.close()
     for message in measured.errors[:5]:
         print(f"  ! {message}")
-    n, seconds = max(1, len(measured.done)), sorted(measured.done) or [0.0]
-    return {
-        "payments_per_s": len(measured.done) / measured.wall,
-        "p50_s_per_payment": statistics.median(seconds),
-        "p95_s_per_payment": seconds[math.ceil(0.95 * len(seconds)) - 1],
-        "server_cpu_ms_per_payment": 1000 * measured.server_cpu / n,
+    figures = common.payment_figures(measured, measured.done) | {
         "payments": len(measured.done),
         "errors": len(measured.errors),
     }
+    return {"figures": figures, "workers": len(measured.workers)}
 
 
 def run(root: Path, code: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
@@ -127,9 +111,10 @@ def run(root: Path, code: dict[str, Any], args: argparse.Namespace) -> dict[str,
         "RATELIMIT_CALLBACKS": unlimited,
     }
     with common.serve(root, env, args) as (url, master):
-        figures = drive(url, master, args)
-    settings = {name: getattr(args, name) for name in ("clients", "duration", "payments")}
-    return common.result("sandbox_payments", code, settings, figures, UNITS)
+        measured = drive(url, master, args)
+    names = ("clients", "duration", "payments", "threads")
+    settings = {name: getattr(args, name) for name in names} | {"workers": measured["workers"]}
+    return common.result("sandbox_payments", code, settings, measured["figures"], UNITS)
 
 
 def main() -> None:

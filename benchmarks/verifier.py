@@ -70,28 +70,13 @@ class Browser:
         self.http = httpx.Client(base_url=url, timeout=15)
         self.poll_interval = poll_interval
 
-    def get(self, path: str) -> httpx.Response:
-        response = self.http.get(path)
-        if response.status_code != 200:
-            raise RuntimeError(f"GET {path}: {response.status_code}")
-        return response
-
-    def post_form(self, path: str, data: dict[str, str]) -> str:
-        """GET the form page, POST it with its CSRF token; returns the redirect."""
-        match = common.CSRF.search(self.get(path).text)
-        if not match:
-            raise RuntimeError(f"no CSRF token on {path}")
-        response = self.http.post(path, data={**data, "csrf_token": match[1]})
-        if response.status_code != 303:
-            raise RuntimeError(f"POST {path}: {response.status_code}")
-        return response.headers["location"]
-
     def start_signup(self) -> str:
-        return self.post_form("/signup", {"mode": "direct_post", "credential_format": "sd-jwt"})
+        form = {"mode": "direct_post", "credential_format": "sd-jwt"}
+        return common.post_form(self.http, "/signup", form)
 
     def start_payment(self) -> str:
         form = {"recipient": "Bench Shop", "amount": "1.00", "reference": "benchmark"}
-        return self.post_form(self.post_form("/send", form), {})
+        return common.post_form(self.http, common.post_form(self.http, "/send", form), {})
 
     def watch(self, waiting: str, stop: threading.Event) -> tuple[threading.Thread, Seen]:
         """Poll the waiting page's status in a thread until it is not pending."""
@@ -101,7 +86,7 @@ class Browser:
             deadline = time.monotonic() + 60
             try:
                 while not stop.is_set() and time.monotonic() < deadline:
-                    status = self.get(f"{waiting}/status").json()
+                    status = common.get_ok(self.http, f"{waiting}/status").json()
                     seen.polls += 1
                     if status["status"] != "pending":
                         seen.status, seen.at = status["status"], time.perf_counter()
@@ -191,7 +176,7 @@ def vidos_wallet(fake: FakeVidos) -> Answer:
 def one(browser: Browser, waiting: str, answer: Answer, url: str) -> tuple[float, float, int]:
     """Load the waiting page, poll; the wallet answers 0-1 s later. Returns (seconds from
     the answer's start to the browser knowing, seconds the answer itself took, polls)."""
-    answer_now = answer(url, browser.get(waiting).text)
+    answer_now = answer(url, common.get_ok(browser.http, waiting).text)
     stop = threading.Event()
     thread, seen = browser.watch(waiting, stop)
     time.sleep(random.uniform(0.0, 1.0))  # noqa: S311 - a phase, not a secret
@@ -209,8 +194,8 @@ def one(browser: Browser, waiting: str, answer: Answer, url: str) -> tuple[float
     return seen.at - started, answered - started, seen.polls
 
 
-def side(name: str, interval: float, args: argparse.Namespace) -> dict[str, Any]:
-    """One gunicorn, one account, --payments payments; the figures."""
+def side(name: str, interval: float, args: argparse.Namespace) -> tuple[dict[str, Any], int]:
+    """One gunicorn, one account, --payments payments; the figures and its worker count."""
     flask = {"STATUS_CHECK_INTERVAL_SECONDS": interval, "RATELIMIT_ENABLED": False}
     fake = None
     if name == "vidos":
@@ -223,13 +208,14 @@ def side(name: str, interval: float, args: argparse.Namespace) -> dict[str, Any]
     try:
         # gunicorn evaluates literal arguments of an app factory: the Flask config goes there
         factory = f"app:create_app({flask!r})"
-        with common.serve(common.ROOT, env, args, app=factory) as (url, _master):
+        with common.serve(common.ROOT, env, args, app=factory) as (url, master):
             answer = vidos_wallet(fake) if fake else local_wallet(url)
             browser = Browser(url, args.poll_interval)
             try:
                 waiting = browser.start_signup()
                 one(browser, waiting, answer, url)
                 one(browser, browser.start_payment(), answer, url)  # warm-up, not measured
+                workers = len(common.children(master))
                 runs = []
                 for _ in range(args.payments):
                     waiting = browser.start_payment()
@@ -243,14 +229,15 @@ def side(name: str, interval: float, args: argparse.Namespace) -> dict[str, Any]
             fake.server.stop()
             if fake.violations:
                 print(f"  ! {fake.violations[:3]}")
-    knowing = sorted(1000 * k for k, _, _ in runs)
-    return {
+    knowing = [1000 * k for k, _, _ in runs]
+    figures = {
         "p50_ms": statistics.median(knowing),
-        "p95_ms": knowing[math.ceil(0.95 * len(knowing)) - 1],
+        "p95_ms": common.p95(knowing),
         "mean_ms": statistics.mean(knowing),
         "post_p50_ms": statistics.median(1000 * a for _, a, _ in runs),
         "payments": len(runs),
     }
+    return figures, workers
 
 
 def print_report(results: dict[str, dict[str, Any]], args: argparse.Namespace) -> None:
@@ -295,12 +282,17 @@ def main() -> None:
         raise SystemExit("--payments must be 1..200 and --poll-interval 0.01..1")
     common.watchdog(args.timeout, common.stop_all_servers)
     common.check_imports_from(common.ROOT)
-    results = {}
+    results, workers = {}, 0
     for name, interval in (("local", 1.0), ("vidos", 1.0), ("local", 0.0), ("vidos", 0.0)):
-        results[f"{name}@{interval:g}"] = side(name, interval, args)
+        results[f"{name}@{interval:g}"], workers = side(name, interval, args)
     print_report(results, args)
     if args.save:
-        settings = {"payments": args.payments, "poll_interval": args.poll_interval}
+        settings = {
+            "payments": args.payments,
+            "poll_interval": args.poll_interval,
+            "workers": workers,  # the same on every side: one --workers
+            "threads": args.threads,
+        }
         figures = {f"{key}.{n}": v for key, f in results.items() for n, v in f.items()}
         units = {f"{key}.{n}": UNITS[n] for key, f in results.items() for n in f}
         common.save(
