@@ -123,6 +123,31 @@ def share_in_wallet(page: Any, expect_text: str | None = None, **choices: str) -
     page.get_by_role("button", name="Share").click()
 
 
+def wallet_in_new_tab(page: Any) -> Any:
+    """On the waiting page: open the wallet link in a new tab of the same browser (as a
+    person does with a second tab or a phone's browser); returns the wallet tab."""
+    wallet = page.context.new_page()
+    wallet.goto(wallet_link(page))
+    # the link leads to the OpenID4VP request: client id and request URI (5.10)
+    assert re.search(r"/sandbox/wallet\?client_id=x509_hash%3A.+&request_uri=", wallet.url)
+    return wallet
+
+
+def share_in_new_tab(
+    page: Any, expect_text: str | None = None, *, button: str = "Share", **choices: str
+) -> Any:
+    """On the waiting page: open the wallet link in a new tab of the same browser and share
+    (or press `button=`, e.g. "Decline"); returns the wallet tab (it follows the bank's
+    redirect after the answer)."""
+    wallet = wallet_in_new_tab(page)
+    if expect_text:
+        wallet.get_by_text(expect_text).wait_for()
+    for label, value in choices.items():
+        wallet.get_by_label(label, exact=True).select_option(value)
+    wallet.get_by_role("button", name=button).click()
+    return wallet
+
+
 def sign_up(page: Any, identity: str = "erika") -> None:
     """From anywhere: create an account in the demo wallet and land on the welcome page."""
     page.goto("/signup")

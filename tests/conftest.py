@@ -1,4 +1,5 @@
-"""Fixtures in the style of the Flask tutorial: `app`, `client`, `runner`.
+"""Fixtures in the style of the Flask tutorial: `app`, `client`, `runner`; `browser` (the
+test client with a person's steps) and `member` (the same, signed up as Erika).
 
 Database tests run on SQLite always and on PostgreSQL too when TEST_DATABASE_URL is set
 (`any_app`, `any_client`). Every test starts from a clean, fully migrated schema.
@@ -18,7 +19,7 @@ from sqlalchemy import create_engine, text
 
 from app import create_app
 from app.extensions import db
-from tests.helpers import BASE_CONFIG, make_app, postgres_url
+from tests.helpers import BASE_CONFIG, Browser, make_app, postgres_url
 
 
 @pytest.fixture(scope="session")
@@ -124,6 +125,19 @@ def any_client(any_app: Flask) -> FlaskClient:
 
 
 @pytest.fixture
+def browser(client: FlaskClient) -> Browser:
+    """The test client with the steps a person takes (tests/helpers.py)."""
+    return Browser(client)
+
+
+@pytest.fixture
+def member(browser: Browser) -> Browser:
+    """A browser signed in as Erika (signed up through the demo wallet)."""
+    browser.signup()
+    return browser
+
+
+@pytest.fixture
 def fake_authorizer(httpserver: Any) -> Iterator[Any]:
     """A fake Vidos Authorizer; the test fails on any request or answer off the spec."""
     from tests.vidos_fake import FakeAuthorizer
@@ -161,18 +175,21 @@ def live_server(database_url: str) -> Iterator[str]:
         yield base_url
 
 
-def _screenshot_on_failure(page: Any, node: pytest.Item) -> None:
+def _screenshot_on_failure(pages: list[Any], node: pytest.Item) -> None:
+    """When the test failed: each page into tests/artifacts/<test>-<index>.png."""
     report = getattr(node, "rep_call", None)
-    if report is not None and report.failed:
+    if pages and report is not None and report.failed:
         artifacts = Path(__file__).parent / "artifacts"
         artifacts.mkdir(exist_ok=True)
-        page.screenshot(path=str(artifacts / f"{node.name}.png"), full_page=True)
+        for i, page in enumerate(pages):
+            page.screenshot(path=str(artifacts / f"{node.name}-{i}.png"), full_page=True)
 
 
 @pytest.fixture
 def open_page(chromium_browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
-    """`open_page(base_url, **context_options)` makes a page; all are closed afterwards, and
-    the first is screenshotted into tests/artifacts/ when the test fails."""
+    """`open_page(base_url, **context_options)` makes a page in a fresh context (a browser
+    of its own); all are closed afterwards, and each is screenshotted into tests/artifacts/
+    (numbered in the order made) when the test fails."""
     from tests.browser_support import new_page
 
     pages: list[Any] = []
@@ -182,10 +199,11 @@ def open_page(chromium_browser: Any, request: pytest.FixtureRequest) -> Iterator
         return pages[-1]
 
     yield make
-    for i, page in enumerate(pages):
-        if i == 0:
-            _screenshot_on_failure(page, request.node)
-        page.context.close()
+    try:
+        _screenshot_on_failure(pages, request.node)
+    finally:
+        for page in pages:
+            page.context.close()
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -23,18 +24,6 @@ def user(app, identifier="DE-7781-4420-1093") -> User:
 def count(app, model, *where) -> int:
     with app.app_context():
         return db.session.scalar(select(func.count()).select_from(model).where(*where))
-
-
-@pytest.fixture
-def browser(client) -> Browser:
-    return Browser(client)
-
-
-@pytest.fixture
-def member(browser) -> Browser:
-    """A browser signed in as Erika (signed up through the demo wallet)."""
-    browser.signup()
-    return browser
 
 
 # -- public pages ----------------------------------------------------------------------
@@ -322,17 +311,24 @@ def test_payment_declined_shows_error_info(app, member):
 
 
 @pytest.mark.parametrize(
-    ("outcome", "title"),
+    ("outcome", "title", "hint"),
     [
-        ("untrusted", "Credential issuer not trusted"),
-        ("incomplete", "Credential doesn&#39;t match requirements"),
+        ("untrusted", "Credential issuer not trusted", "trusted issuers only"),
+        (
+            "incomplete",
+            "Credential doesn&#39;t match requirements",
+            "Share every requested attribute",
+        ),
     ],
 )
-def test_wallet_failures_show_tailored_errors(member, outcome, title):
+def test_wallet_failures_show_tailored_errors(member, outcome, title, hint):
+    """Each error type has its own title and its own hint."""
     request_id = member.confirm_payment("Maria Garcia", "45.00")
     member.wallet_answer(member.wallet_url(request_id), outcome=outcome)
     assert member.status(request_id)["status"] == "rejected"
-    assert title in member.get(f"/auth/{request_id}").get_data(as_text=True)
+    page = member.get(f"/auth/{request_id}").get_data(as_text=True)
+    assert title in page
+    assert hint in page
 
 
 def test_expired_request(app, member):
@@ -375,9 +371,25 @@ def test_loan(app, member):
     assert "Loan application submitted" in dashboard and "+€25,000.00" in dashboard
 
 
-def test_loan_refuses_values_outside_the_lists(app, member):
-    response = member.post_form("/loan", {"amount": "999999", "purpose": "Car", "term": "24"})
+@pytest.mark.parametrize("amount", ["999999", "abc", ""])
+def test_loan_refuses_values_outside_the_lists(app, member, amount):
+    response = member.post_form("/loan", {"amount": amount, "purpose": "Car", "term": "24"})
     assert response.status_code == 400
+    assert "Not a valid choice" in response.get_data(as_text=True)
+    assert count(app, PendingAuthRequest, PendingAuthRequest.type == "loan") == 0
+
+
+def test_a_loan_over_the_limit_keeps_its_estimate(app, member):
+    """The refusal says why, and the repayment estimate of what was chosen stays on the
+    page (the page's script only updates an estimate that is there)."""
+    app.extensions["demobank.settings"] = dataclasses.replace(
+        app.extensions["demobank.settings"], loan_exposure_limit_cents=500_000
+    )
+    form = {"amount": "25000", "purpose": "Education", "term": "36"}
+    response = member.post_form("/loan", form)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "You can apply for at most €5,000.00 more" in page
+    assert 'data-testid="monthly-repayment"' in page and 'id="update-estimate"' in page
     assert count(app, PendingAuthRequest, PendingAuthRequest.type == "loan") == 0
 
 

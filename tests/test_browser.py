@@ -15,7 +15,9 @@ from tests.browser_support import (
     on_waiting_page,
     open_wallet,
     serving,
+    share_in_new_tab,
     share_in_wallet,
+    wallet_in_new_tab,
     wallet_link,
 )
 from tests.vidos_fake import Canned
@@ -44,10 +46,8 @@ def test_a_customer_journey(page, live_server):
     qr = page.get_by_role("img", name="QR code")
     box = qr.bounding_box()
     assert box is not None and box["width"] >= 200
-    wallet_url = wallet_link(page)
-    assert wallet_url.startswith(f"{live_server}/sandbox/wallet/")
-    wallet = page.context.new_page()
-    wallet.goto(wallet_url)
+    assert wallet_link(page).startswith(f"{live_server}/sandbox/wallet/")
+    wallet = wallet_in_new_tab(page)
     assert wallet.get_by_label("Identity").input_value() == "erika"
     wallet.get_by_role("button", name="Share").click()
     page.wait_for_url(re.compile(r"/profile\?welcome=1$"))
@@ -136,9 +136,7 @@ def test_the_journey_without_javascript(open_page, live_server):
 
     # Payment
     page.get_by_role("link", name="Send money").click()
-    page.get_by_label("Recipient").fill("Maria Garcia")
-    page.get_by_label("Amount (EUR)").fill("45.00")
-    page.get_by_role("button", name="Continue").click()
+    fill_payment(page, "Maria Garcia", "45.00")
     page.get_by_role("button", name="Confirm with EUDI Wallet").click()
     share_in_wallet(page, "Pay €45.00 to Maria Garcia", Identity="lucia")
     page.wait_for_url(re.compile(r"/send/success/"))
@@ -172,10 +170,7 @@ def test_the_journey_without_javascript(open_page, live_server):
 def test_waiting_page_shows_a_declined_request(page, live_server):
     page.goto("/signin")
     page.get_by_role("button", name="Sign in with EUDI Wallet").click()
-    wallet_url = wallet_link(page)
-    wallet = page.context.new_page()
-    wallet.goto(wallet_url)
-    wallet.get_by_role("button", name="Decline").click()
+    share_in_new_tab(page, button="Decline")
     page.get_by_text("Request declined").wait_for()
     assert page.get_by_role("link", name="Try again").is_visible()
 

@@ -28,6 +28,8 @@ from tests.browser_support import (
     fill_payment,
     new_page,
     on_waiting_page,
+    pay,
+    share_in_new_tab,
     share_in_wallet,
     wallet_link,
 )
@@ -61,6 +63,7 @@ def server(
         database_url = str(url)
     env = {
         "DATABASE_URL": database_url,
+        "DATABASE_PATH": str(folder / "demobank.db"),  # its data folder (verifier key pair)
         "AUTO_MIGRATE": "0",
         "SECRET_KEY": "gunicorn-browser-test-secret-key-0123456789",
         "AUTHORIZER": "sandbox",
@@ -68,6 +71,7 @@ def server(
         # per-worker memory limits; the module makes more starts than a person would
         "RATELIMIT_VERIFICATIONS": "1000 per minute",
         "RATELIMIT_CALLBACKS": "1000 per minute",
+        "RATELIMIT_VERIFIER": "1000 per minute",
         "RATELIMIT_ADMIN_LOGIN": "1000 per minute",
         "RATELIMIT_STORAGE_URI": "memory://",
     }
@@ -82,27 +86,6 @@ def base_url(server: str, chromium_browser: Any) -> str:
     """The server, with all demo data deleted from its admin page first."""
     admin_reset(chromium_browser, server)
     return server
-
-
-@pytest.fixture
-def pages(chromium_browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
-    """`pages(base_url, **context_options)`: a page in a fresh context (a browser of its
-    own); all closed afterwards, the first screenshotted into tests/artifacts/ on failure."""
-    made: list[Any] = []
-
-    def make(url: str, **options: Any) -> Any:
-        made.append(new_page(chromium_browser, url, **options))
-        return made[-1]
-
-    yield make
-    report = getattr(request.node, "rep_call", None)
-    if made and report is not None and report.failed:
-        artifacts = Path(__file__).parent / "artifacts"
-        artifacts.mkdir(exist_ok=True)
-        for i, page in enumerate(made):
-            page.screenshot(path=str(artifacts / f"{request.node.name}-{i}.png"), full_page=True)
-    for page in made:
-        page.context.close()
 
 
 def admin_reset(browser: Any, url: str) -> None:
@@ -121,27 +104,12 @@ def admin_reset(browser: Any, url: str) -> None:
         page.context.close()
 
 
-def share_in_new_tab(page: Any, expect_text: str | None = None, **choices: str) -> Any:
-    """On the waiting page: open the wallet link in a new tab of the same browser and
-    share; returns the wallet tab (it follows the bank's redirect after the answer)."""
-    wallet = page.context.new_page()
-    wallet.goto(wallet_link(page))
-    # the link leads to the OpenID4VP request: client id and request URI (5.10)
-    assert re.search(r"/sandbox/wallet\?client_id=x509_hash%3A.+&request_uri=", wallet.url)
-    if expect_text:
-        wallet.get_by_text(expect_text).wait_for()
-    for label, value in choices.items():
-        wallet.get_by_label(label, exact=True).select_option(value)
-    wallet.get_by_role("button", name="Share").click()
-    return wallet
-
-
 def share_in_other_browser(
-    page: Any, pages: Any, base_url: str, expect_text: str | None = None, **context: Any
+    page: Any, open_page: Any, base_url: str, expect_text: str | None = None, **context: Any
 ) -> Any:
     """On the waiting page: open the wallet link in a second browser (no cookies of the
     first) and share; returns the wallet page, left on the bank's "Confirmed" page."""
-    wallet = pages(base_url, **context)
+    wallet = open_page(base_url, **context)
     wallet.goto(wallet_link(page))
     if expect_text:
         wallet.get_by_text(expect_text).wait_for()
@@ -151,9 +119,9 @@ def share_in_other_browser(
     return wallet
 
 
-def test_the_journey_on_two_workers(pages, base_url):
+def test_the_journey_on_two_workers(open_page, base_url):
     """With JavaScript, the wallet in a new tab: the waiting page follows by polling."""
-    page = pages(base_url)
+    page = open_page(base_url)
 
     # Sign up
     page.goto("/")
@@ -231,9 +199,9 @@ def test_the_journey_on_two_workers(pages, base_url):
     page.wait_for_url(re.compile(r"/signin"))  # the reset ended the login
 
 
-def test_without_javascript_the_waiting_page_refreshes_itself(pages, base_url):
+def test_without_javascript_the_waiting_page_refreshes_itself(open_page, base_url):
     """No JavaScript, the wallet in a new tab: the waiting page's own refresh finishes."""
-    page = pages(base_url, java_script_enabled=False)
+    page = open_page(base_url, java_script_enabled=False)
     page.goto("/signup")
     page.get_by_role("button", name="Sign up with EUDI Wallet").click()
     on_waiting_page(page)
@@ -245,9 +213,7 @@ def test_without_javascript_the_waiting_page_refreshes_itself(pages, base_url):
     page.goto("/dashboard")
     balance = euros(page.get_by_test_id("balance").inner_text())
     page.get_by_role("link", name="Send money").click()
-    page.get_by_label("Recipient").fill("Maria Garcia")
-    page.get_by_label("Amount (EUR)").fill("12.50")
-    page.get_by_role("button", name="Continue").click()
+    fill_payment(page, "Maria Garcia", "12.50")
     page.get_by_role("button", name="Confirm with EUDI Wallet").click()
     # this time the wallet in the same tab: its redirect leads on
     share_in_wallet(page, "Pay €12.50 to Maria Garcia", Identity="lucia")
@@ -256,44 +222,38 @@ def test_without_javascript_the_waiting_page_refreshes_itself(pages, base_url):
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
-def test_the_wallet_in_a_second_browser(pages, base_url, javascript):
+def test_the_wallet_in_a_second_browser(open_page, base_url, javascript):
     """The wallet's browser has no session cookie of the first: the bank shows it
     "Confirmed", and the first browser's waiting page finishes by polling (JavaScript) or
     by refreshing itself (none)."""
-    page = pages(base_url, java_script_enabled=javascript)
+    page = open_page(base_url, java_script_enabled=javascript)
     wait_ms = TIMEOUT_MS if javascript else REFRESH_WAIT_MS
     page.goto("/signup")
     page.get_by_role("button", name="Sign up with EUDI Wallet").click()
     on_waiting_page(page)
-    share_in_other_browser(page, pages, base_url, java_script_enabled=javascript)
+    share_in_other_browser(page, open_page, base_url, java_script_enabled=javascript)
     page.wait_for_url(WELCOME, timeout=wait_ms)
     page.get_by_text("Welcome to Demo Bank").wait_for()
 
-    page.goto("/send")
-    page.get_by_label("Recipient").fill("Ola Nordmann")
-    page.get_by_label("Amount (EUR)").fill("7.50")
-    page.get_by_role("button", name="Continue").click()
+    pay(page, "Ola Nordmann", "7.50")
     page.get_by_role("button", name="Confirm with EUDI Wallet").click()
     on_waiting_page(page)
-    share_in_other_browser(page, pages, base_url, "Pay €7.50 to Ola Nordmann")
+    share_in_other_browser(page, open_page, base_url, "Pay €7.50 to Ola Nordmann")
     page.wait_for_url(re.compile(r"/send/success/"), timeout=wait_ms)
     page.get_by_text("Payment sent").wait_for()
 
 
-def test_the_wallet_simulations(pages, base_url):
+def test_the_wallet_simulations(open_page, base_url):
     """Tampered: the bank refuses and says so. Replayed: the bank refuses the answer, the
     wallet says so, and the request stays open for a genuine one."""
-    page = pages(base_url)
+    page = open_page(base_url)
     page.goto("/signup")
     page.get_by_role("button", name="Sign up with EUDI Wallet").click()
     share_in_wallet(page)
     page.wait_for_url(WELCOME)
 
     def start_payment(amount: str) -> str:
-        page.goto("/send")
-        page.get_by_label("Recipient").fill("Maria Garcia")
-        page.get_by_label("Amount (EUR)").fill(amount)
-        page.get_by_role("button", name="Continue").click()
+        pay(page, "Maria Garcia", amount)
         page.get_by_role("button", name="Confirm with EUDI Wallet").click()
         on_waiting_page(page)
         return str(page.url.rsplit("/", 1)[-1])

@@ -54,7 +54,9 @@ def test_cross_device_signup_signs_in_only_the_desktop(app, client):
     phone = Browser(app.test_client())
     callback = phone.wallet_answer(desktop.wallet_url(request_id))
     text = phone.get(callback.headers["Location"]).get_data(as_text=True)
+    assert "Confirmed" in text
     assert "Your identity was verified and your account is ready." in text
+    assert 'href="/">Go to Demo Bank</a>' in text  # not a dead end on the phone
     assert phone.get("/dashboard").status_code == 302
     assert desktop.status(request_id)["next_url"] == "/profile?welcome=1"
     assert desktop.get("/dashboard").status_code == 200

@@ -12,6 +12,18 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(tempfile.mkdtemp(prefix="demobank-config-"))  # keeps data/secret_key out of ./data
 
 
+def run_wsgi(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Import wsgi (as a server does) in a fresh Python with exactly this environment."""
+    return subprocess.run(
+        [sys.executable, "-c", "import wsgi"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
 def settings(**env):
     return load_settings(
         environ={"DATABASE_URL": "sqlite:///:memory:", "DATABASE_PATH": str(DATA / "x.db"), **env}
@@ -101,14 +113,7 @@ def test_bad_value_stops_the_process_with_one_line(tmp_path):
         "DATABASE_PATH": str(tmp_path / "x.db"),
         "HOME": str(tmp_path),
     }
-    result = subprocess.run(
-        [sys.executable, "-c", "import wsgi"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_wsgi(env)
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert lines == ["Configuration error: SESSION_TTL_MINUTES must be a whole number, got 'abc'"]
@@ -193,14 +198,7 @@ def test_production_without_vidos_does_not_start_the_process(tmp_path):
         "DATABASE_PATH": str(tmp_path / "x.db"),
         **{k: v for k, v in PRODUCTION.items() if k != "VIDOS_AUTHORIZER_URL"},
     }
-    result = subprocess.run(
-        [sys.executable, "-c", "import wsgi"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_wsgi(env)
     assert result.returncode == 2
     (line,) = result.stderr.strip().splitlines()
     assert "VIDOS_AUTHORIZER_URL" in line and "ALLOW_SANDBOX_IN_PRODUCTION" in line
@@ -286,14 +284,7 @@ def test_startup_warnings_print_once_when_serving(tmp_path):
     )
     assert upgrade.returncode == 0, upgrade.stderr
     assert "development default" not in upgrade.stderr
-    served = subprocess.run(
-        [sys.executable, "-c", "import wsgi"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    served = run_wsgi(env)
     assert served.stderr.count("admin page password is the development default") == 1
 
 

@@ -1,11 +1,12 @@
-"""Dead ends a newcomer hits first: another host name of this server, the other-device
-callback page, a test database that does not exist."""
+"""Dead ends a newcomer hits first: another host name of this server, a bad callback link,
+a test database that does not exist. (The other-device callback page's way back is checked
+in test_callback_and_races.py.)"""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.helpers import Browser, make_app, postgres_problem
+from tests.helpers import make_app, postgres_problem
 
 
 @pytest.fixture
@@ -49,16 +50,6 @@ def test_production_never_redirects(database_url):
     )
     response = app.test_client().get("/", base_url="https://localhost:5600")
     assert response.status_code == 200
-
-
-def test_other_device_callback_has_a_way_back(app, client):
-    desktop = Browser(client)
-    request_id = desktop.start("/signup", {"mode": "direct_post", "credential_format": "any"})
-    phone = Browser(app.test_client())
-    callback = phone.wallet_answer(desktop.wallet_url(request_id))
-    page = phone.get(callback.headers["Location"]).get_data(as_text=True)
-    assert "Confirmed" in page
-    assert 'href="/">Go to Demo Bank</a>' in page
 
 
 def test_bad_callback_link_has_a_way_back(client):

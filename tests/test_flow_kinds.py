@@ -17,8 +17,8 @@ from wtforms import SubmitField
 from app.flows import kinds
 from app.flows.effects import Effected, EffectInput
 from app.flows.kinds import FlowKind, kind_of
-from app.links import Page
 from app.flows.web import begin
+from app.links import Page
 from app.schemas import FlowMeta, FlowResult
 from tests.helpers import Browser
 

@@ -13,6 +13,7 @@ from typing import Any
 import cbor2
 import pytest
 
+from app.flows import kinds
 from app.schemas import CredentialFormat
 from app.verification.claims import normalize_credentials
 from app.verification.credentials.errors import PresentationError, PresentationErrorType
@@ -59,16 +60,6 @@ NONCE = "n-0S6_WzA2Mj"
 ENCRYPTION = new_encryption_key()
 THUMBPRINT = jwk_thumbprint(ENCRYPTION.public_jwk)
 
-SIGNUP = (  # the sign-up flow's attributes (flows/kinds.py)
-    "family_name",
-    "given_name",
-    "birth_date",
-    "nationality",
-    "personal_administrative_number",
-    "document_number",
-    "portrait",
-)
-IDENTITY = ("personal_administrative_number", "family_name", "given_name")
 PAYMENT = {
     "type": "payment",
     "recipient": "Max Mustermann",
@@ -99,10 +90,10 @@ def bank_request(
     kind: str, formats: Sequence[CredentialFormat], dc_api: bool = False
 ) -> dict[str, Any]:
     """The request object payload the bank signs for a flow (as the wallet verified it)."""
-    attributes, transaction = {
-        "signup": (SIGNUP, None),
-        "payment": (IDENTITY, PAYMENT),
-        "signin": (("personal_administrative_number",), None),
+    attributes, transaction = {  # each flow's attributes, as flows/kinds.py declares them
+        "signup": (kinds.SIGNUP.attributes, None),
+        "payment": (kinds.PAYMENT.attributes, PAYMENT),
+        "signin": (kinds.SIGNIN.attributes, None),
     }[kind]
     request = build_presentation_request(
         attributes,

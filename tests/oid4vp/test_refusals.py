@@ -215,7 +215,7 @@ def test_an_answer_to_an_expired_request_is_refused(
     expire(local_app, request)
     assert_refused(wallet.present(request))
     assert member.get(f"/oid4vp/request/{request.id}").status_code == 410
-    assert member.status(request.flow_id)["status"] != "authorized"
+    assert member.status(request.flow_id)["status"] == "expired"
     assert row(local_app, request.id).status == "created"
     assert balance(local_app) == before
 
@@ -261,12 +261,10 @@ def test_a_pid_from_an_untrusted_issuer_is_rejected(
     assert row(local_app, request.id).status == "rejected"
 
 
-@pytest.mark.parametrize(("fmt", "claim"), [("sd-jwt", "family_name"), ("mdoc", "family_name")])
-def test_a_changed_credential_is_rejected(
-    browser: Browser, wallet: Wallet, fmt: str, claim: str
-) -> None:
+@pytest.mark.parametrize("fmt", ["sd-jwt", "mdoc"])
+def test_a_changed_credential_is_rejected(browser: Browser, wallet: Wallet, fmt: str) -> None:
     request = start_signup(browser, wallet)
-    follow(browser, wallet.present(request, fmt, tamper=claim))
+    follow(browser, wallet.present(request, fmt, tamper="family_name"))
     assert status_error(browser, request)["type"] == "invalid-credential"
 
 
