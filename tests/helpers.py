@@ -222,6 +222,8 @@ class Gunicorn:
             "GUNICORN_THREADS": "2",
             "PUBLIC_BASE_URL": self.url,
             "LOG_LEVEL": "WARNING",
+            # the data folder (verifier key pair) beside the log, not the checkout's data/
+            "DATABASE_PATH": os.path.join(os.path.dirname(log_path), "demobank.db"),
             **env,
         }
         self.process: Any = None

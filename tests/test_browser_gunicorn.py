@@ -63,7 +63,6 @@ def server(
         database_url = str(url)
     env = {
         "DATABASE_URL": database_url,
-        "DATABASE_PATH": str(folder / "demobank.db"),  # its data folder (verifier key pair)
         "AUTO_MIGRATE": "0",
         "SECRET_KEY": "gunicorn-browser-test-secret-key-0123456789",
         "AUTHORIZER": "sandbox",
